@@ -1,0 +1,345 @@
+"""
+The newsroom's data: sections, bylines, photos and their credits, articles, Editor's Pick
+entries and the append-only workflow audit trail.
+
+Two rules are kept here and nowhere else:
+- ``ArticleQuerySet.published()`` alone decides what a reader may see.
+- ``Article.status`` is only ever written by ``articles.workflow``; the admin form never offers it.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.html import SanitizedHTMLField
+from articles.validators import validate_image_content
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in the menu, lowest first.")
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"section_slug": self.slug})
+
+
+class Author(models.Model):
+    """A reporter's byline. Linked to a user account when the reporter works in the admin."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    affiliation = models.CharField(
+        max_length=120, blank=True, help_text='Used in the sign-off, e.g. "Newsroom World Radio News".'
+    )
+    bio = models.TextField(blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="author"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"author_slug": self.slug})
+
+
+class PhotoCredit(models.Model):
+    """The source a photo is credited to: an agency, a broadcaster or a photographer."""
+
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Photo(models.Model):
+    image = models.ImageField(
+        upload_to="photos/%Y/%m/",
+        width_field="width",
+        height_field="height",
+        validators=[validate_image_content],
+    )
+    caption = models.CharField(max_length=300, blank=True)
+    alt_text = models.CharField(
+        max_length=300, blank=True, help_text="What the photo shows, for readers who cannot see it."
+    )
+    credit = models.ForeignKey(PhotoCredit, on_delete=models.PROTECT, related_name="photos")
+    width = models.PositiveIntegerField(editable=False, null=True)
+    height = models.PositiveIntegerField(editable=False, null=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.caption or self.alt_text or self.image.name
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one definition of what a reader may see."""
+        return self.filter(status__in=Article.Status.live())
+
+    def newest_first(self):
+        return self.order_by("-written_at", "-pk")
+
+    def for_user(self, user):
+        """Articles this user wrote (through their byline) or created."""
+        return self.filter(Q(authors__user=user) | Q(created_by=user)).distinct()
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        UPDATED = "updated", "Updated"
+
+        @classmethod
+        def live(cls):
+            return [cls.PUBLISHED, cls.UPDATED]
+
+    headline = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="Part of the public address; fixed once published."
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
+    lead_photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_articles"
+    )
+    anchor_lead = models.TextField(
+        blank=True, help_text="The short introduction the anchor reads before the report."
+    )
+    body = SanitizedHTMLField(blank=True, help_text="The reporter's report.")
+    summary = models.CharField(
+        max_length=300, blank=True, help_text="One or two sentences for lists, search and social cards."
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False, db_index=False
+    )
+    written_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First publication."
+    )
+    updated_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Latest published update."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    related = models.ManyToManyField(
+        "self", through="RelatedArticle", symmetrical=False, blank=True, related_name="+"
+    )
+    # Bumped on every save; later used to refuse a save based on a stale copy.
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("publish_article", "Can review, publish, update and unpublish articles"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-written_at"], name="article_status_written"),
+            models.Index(
+                fields=["section", "status", "-written_at"], name="article_section_status_written"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "review"]) | Q(written_at__isnull=False),
+                name="article_live_has_written_at",
+                violation_error_message="A published article must have a first-publication time.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="updated") | Q(updated_at__isnull=False),
+                name="article_updated_has_updated_at",
+                violation_error_message="An updated article must have an update time.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    @property
+    def is_published(self):
+        return self.status in Article.Status.live()
+
+    @property
+    def has_been_published(self):
+        return self.written_at is not None
+
+    def get_absolute_url(self):
+        written = timezone.localtime(self.written_at or self.created_at or timezone.now())
+        return reverse(
+            "articles:article",
+            kwargs={
+                "section_slug": self.section.slug,
+                "year": written.year,
+                "month": f"{written.month:02d}",
+                "day": f"{written.day:02d}",
+                "slug": self.slug,
+            },
+        )
+
+    @property
+    def sign_off(self):
+        """The reporter's closing line, e.g. "Eileen Cahill, Newsroom World Radio News."."""
+        authors = list(self.authors.all())
+        if not authors:
+            return ""
+        names = " and ".join(author.name for author in authors)
+        affiliation = authors[0].affiliation or settings.NEWSROOM_SITE_NAME
+        return f"{names}, {affiliation}."
+
+
+class ArticleAuthor(models.Model):
+    """An ordered byline: the first author signs off first."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "author"], name="byline_author_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.article}"
+
+
+class RelatedArticle(models.Model):
+    """A manual Related News link, shown before the ones filled in from the same section."""
+
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    to_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article"], name="related_link_once"),
+            models.CheckConstraint(
+                condition=~Q(from_article=models.F("to_article")),
+                name="related_link_not_self",
+                violation_error_message="A story cannot be related to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_article} → {self.to_article}"
+
+
+class EditorsPickQuerySet(models.QuerySet):
+    def showing(self, *, section=None, now=None):
+        """Picks on display now: within their time window, of published stories only."""
+        now = now or timezone.now()
+        lists = Q(section__isnull=True)
+        if section is not None:
+            lists |= Q(section=section)
+        return self.filter(
+            lists,
+            Q(starts_at__isnull=True) | Q(starts_at__lte=now),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            article__in=Article.objects.published(),
+        )
+
+
+class EditorsPick(models.Model):
+    """A story in an Editor's Pick list: a section's list, or the site-wide one when blank."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="picks")
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.CASCADE, related_name="picks",
+        help_text="Leave blank for the site-wide list.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    starts_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EditorsPickQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "editor's pick"
+        verbose_name_plural = "editor's picks"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "section"],
+                condition=Q(section__isnull=False),
+                name="pick_once_per_section",
+                violation_error_message="This story is already in this section's Editor's Pick.",
+            ),
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(section__isnull=True),
+                name="pick_once_site_wide",
+                violation_error_message="This story is already in the site-wide Editor's Pick.",
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                name="pick_ends_after_start",
+                violation_error_message="A pick must end after it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        where = self.section.name if self.section_id else "site-wide"
+        return f"{self.article} ({where})"
+
+    def clean(self):
+        if self.article_id and not self.article.is_published:
+            raise ValidationError({"article": "Only published stories can be picked."})
+
+
+class WorkflowEvent(models.Model):
+    """One state change of an article: who, from, to, why, when. Rows are never changed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=16, choices=Article.Status.choices)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"{self.article}: {self.from_status} → {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError("Workflow events are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Workflow events are append-only and cannot be deleted.")
