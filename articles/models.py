@@ -184,14 +184,6 @@ class Article(models.Model):
     def __str__(self):
         return self.headline
 
-    @property
-    def is_published(self):
-        return self.status in Article.Status.live()
-
-    @property
-    def has_been_published(self):
-        return self.written_at is not None
-
     def get_absolute_url(self):
         written = timezone.localtime(self.written_at or self.created_at or timezone.now())
         return reverse(
@@ -204,6 +196,14 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def is_published(self):
+        return self.status in Article.Status.live()
+
+    @property
+    def has_been_published(self):
+        return self.written_at is not None
 
     @property
     def sign_off(self):
@@ -302,7 +302,9 @@ class EditorsPick(models.Model):
                 violation_error_message="This story is already in the site-wide Editor's Pick.",
             ),
             models.CheckConstraint(
-                condition=Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
+                condition=(
+                    Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at"))
+                ),
                 name="pick_ends_after_start",
                 violation_error_message="A pick must end after it starts.",
             ),

@@ -154,7 +154,10 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Mail: printed to the console unless a real backend is configured (tests use memory).
+MAILERS = {
+    "default": {"BACKEND": env("MAILER_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+}
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 
 if not DEBUG:

@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
@@ -6,3 +7,11 @@ def media_root(settings, tmp_path):
     """Uploads made by a test go to its own temporary folder, never to media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (local memory, or Redis when REDIS_URL is set)."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -44,16 +44,24 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get(name=extracted))
 
 
+def _in_group(default_role):
+    def add_to_group(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=extracted or default_role))
+
+    return factory.PostGeneration(add_to_group)
+
+
 class ReporterFactory(UserFactory):
-    role = roles.REPORTER
+    role = _in_group(roles.REPORTER)
 
 
 class EditorFactory(UserFactory):
-    role = roles.EDITOR
+    role = _in_group(roles.EDITOR)
 
 
 class ChiefEditorFactory(UserFactory):
-    role = roles.CHIEF_EDITOR
+    role = _in_group(roles.CHIEF_EDITOR)
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,49 @@
+# Newsroom: `make run` serves the demo newsroom, `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+help:
+	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT)"
+	@echo "make test   install the dev requirements and run the whole test suite"
+	@echo "make lint   ruff and the migrations check"
+
+# The virtualenv, made with a Python 3.12+ found by scripts/find-python.
+$(PY):
+	@python="$${PYTHON:-$$(scripts/find-python)}" || exit 1; \
+	echo "Creating $(VENV) with $$python"; \
+	"$$python" -m venv $(VENV) && $(PY) -m pip install --quiet --upgrade pip
+
+# Stamps so that a second `make` installs nothing unless the requirements changed.
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: export DEBUG ?= 1
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
+
+.PHONY: help install install-dev run test lint clean

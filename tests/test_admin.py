@@ -1,0 +1,319 @@
+import pytest
+from django.urls import reverse
+
+from articles import workflow
+from articles.models import Article, EditorsPick, WorkflowEvent
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    ChiefEditorFactory,
+    EditorFactory,
+    PhotoFactory,
+    PublishedArticleFactory,
+    ReporterFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Article.Status
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def transition_url(article):
+    return reverse("admin:articles_article_transition", args=[article.pk])
+
+
+@pytest.fixture
+def reporter():
+    return ReporterFactory()
+
+
+@pytest.fixture
+def own_draft(reporter):
+    return ArticleFactory(authors=[AuthorFactory(user=reporter)])
+
+
+def buttons(response):
+    return [t.label for t in response.context["transitions"]]
+
+
+# --- the change form shows exactly the transitions the user may take -----------------------
+
+
+def test_reporter_sees_only_submit_on_own_draft(client, reporter, own_draft):
+    client.force_login(reporter)
+
+    response = client.get(change_url(own_draft))
+
+    assert response.status_code == 200
+    assert buttons(response) == ["Submit for review"]
+    assert b'value="submit"' in response.content
+    assert b'value="publish"' not in response.content
+
+
+def test_editor_sees_return_and_publish_on_story_in_review(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    client.force_login(EditorFactory())
+
+    response = client.get(change_url(own_draft))
+
+    assert buttons(response) == ["Return to reporter", "Publish"]
+    assert b"Return to reporter needs a comment: what needs changing." in response.content
+
+
+def test_change_form_shows_history_read_only(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter, comment="Ready for the 6 pm bulletin.")
+    client.force_login(EditorFactory())
+
+    response = client.get(change_url(own_draft))
+
+    assert b'id="workflow-history"' in response.content
+    assert b"Ready for the 6 pm bulletin." in response.content
+
+
+# --- transitions through the admin go through the workflow ---------------------------------
+
+
+def test_editor_publishes_from_the_admin(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    editor = EditorFactory()
+    client.force_login(editor)
+
+    response = client.post(transition_url(own_draft), {"transition": "publish"}, follow=True)
+
+    own_draft.refresh_from_db()
+    assert own_draft.status == Status.PUBLISHED
+    assert own_draft.events.last().actor == editor
+    assert "is now Published" in response.content.decode()
+
+
+def test_reporter_posting_publish_is_refused_on_the_server(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    client.force_login(reporter)
+
+    response = client.post(transition_url(own_draft), {"transition": "publish"}, follow=True)
+
+    own_draft.refresh_from_db()
+    assert own_draft.status == Status.REVIEW
+    assert "You do not have permission to publish this article." in response.content.decode()
+
+
+def test_return_without_comment_is_refused_with_message(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    client.force_login(EditorFactory())
+
+    response = client.post(transition_url(own_draft), {"transition": "return", "comment": ""}, follow=True)
+
+    own_draft.refresh_from_db()
+    assert own_draft.status == Status.REVIEW
+    assert "Return to reporter needs a comment" in response.content.decode()
+
+
+def test_minor_correction_checkbox_reaches_the_workflow(client):
+    article = workflow.publish_update(article=PublishedArticleFactory(), user=EditorFactory())
+    updated_at = article.updated_at
+    client.force_login(EditorFactory())
+
+    client.post(transition_url(article), {"transition": "publish_update", "minor": "on"})
+
+    article.refresh_from_db()
+    assert article.updated_at == updated_at
+    assert article.events.last().comment == "[minor correction]"
+
+
+def test_transition_view_refuses_get(client):
+    client.force_login(EditorFactory())
+
+    assert client.get(transition_url(ArticleFactory())).status_code == 405
+
+
+# --- object-level editing rules -------------------------------------------------------------
+
+
+def change_post_data(article, **overrides):
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "section": article.section_id,
+        "summary": article.summary,
+        "anchor_lead": article.anchor_lead,
+        "body": article.body,
+        "lead_photo": "",
+        "bylines-TOTAL_FORMS": 0,
+        "bylines-INITIAL_FORMS": 0,
+        "related_links-TOTAL_FORMS": 0,
+        "related_links-INITIAL_FORMS": 0,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_reporter_edits_own_draft(client, reporter, own_draft):
+    client.force_login(reporter)
+    byline = own_draft.bylines.get()
+    data = change_post_data(
+        own_draft,
+        headline="A sharper headline",
+        **{
+            "bylines-TOTAL_FORMS": 1,
+            "bylines-INITIAL_FORMS": 1,
+            "bylines-0-id": byline.pk,
+            "bylines-0-article": own_draft.pk,
+            "bylines-0-author": byline.author_id,
+            "bylines-0-position": 0,
+        },
+    )
+
+    response = client.post(change_url(own_draft), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    own_draft.refresh_from_db()
+    assert own_draft.headline == "A sharper headline"
+    assert own_draft.version == 2
+
+
+@pytest.mark.parametrize("whose", ["someone_elses_draft", "own_story_in_review", "own_published_story"])
+def test_reporter_cannot_change_what_is_not_their_draft(client, reporter, own_draft, whose):
+    if whose == "someone_elses_draft":
+        article = ArticleFactory()
+    elif whose == "own_story_in_review":
+        article = workflow.submit_for_review(article=own_draft, user=reporter)
+    else:
+        editor = EditorFactory()
+        workflow.submit_for_review(article=own_draft, user=reporter)
+        article = workflow.publish(article=own_draft, user=editor)
+    client.force_login(reporter)
+
+    response = client.post(change_url(article), change_post_data(article, headline="Changed"))
+
+    assert response.status_code == 403
+    assert Article.objects.get(pk=article.pk).headline == article.headline
+
+
+def test_status_cannot_be_set_through_the_form(client):
+    article = ArticleFactory()
+    client.force_login(EditorFactory())
+
+    client.post(change_url(article), change_post_data(article, status="published"))
+
+    assert Article.objects.get(pk=article.pk).status == Status.DRAFT
+    assert not WorkflowEvent.objects.filter(article=article).exists()
+
+
+def test_slug_is_read_only_once_published(client):
+    article = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+
+    client.post(change_url(article), change_post_data(article, slug="a-new-address"))
+
+    assert Article.objects.get(pk=article.pk).slug == article.slug
+
+
+def test_new_article_from_reporter_gets_their_byline(client, reporter):
+    author = AuthorFactory(user=reporter)
+    client.force_login(reporter)
+    section = SectionFactory()
+
+    response = client.post(
+        reverse("admin:articles_article_add"),
+        change_post_data(ArticleFactory.build(section=section, slug="fresh-story"), section=section.pk),
+    )
+
+    assert response.status_code == 302
+    article = Article.objects.get(slug="fresh-story")
+    assert article.created_by == reporter
+    assert list(article.authors.all()) == [author]
+    assert article.status == Status.DRAFT
+
+
+def test_published_story_cannot_be_deleted(client):
+    article = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+
+    response = client.post(reverse("admin:articles_article_delete", args=[article.pk]), {"post": "yes"})
+
+    assert response.status_code == 403
+    assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_audit_trail_is_read_only_in_admin(client):
+    article = workflow.submit_for_review(article=ArticleFactory(), user=(editor := EditorFactory()))
+    event = article.events.get()
+    client.force_login(UserFactory(is_superuser=True))
+
+    assert client.get(reverse("admin:articles_workflowevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:articles_workflowevent_add")).status_code == 403
+    delete_url = reverse("admin:articles_workflowevent_delete", args=[event.pk])
+    assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert event.actor == editor
+
+
+# --- index, lists, picks ---------------------------------------------------------------------
+
+
+def test_awaiting_review_is_one_click_from_the_index(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    client.force_login(EditorFactory())
+
+    response = client.get(reverse("admin:index"))
+
+    link = reverse("admin:articles_article_changelist") + "?status__exact=review"
+    assert f'href="{link}"' in response.content.decode()
+    assert "Awaiting review</strong> (1)" in response.content.decode()
+    listing = client.get(link)
+    assert list(listing.context["cl"].result_list) == [own_draft]
+
+
+def test_reporter_index_has_no_review_queue(client, reporter):
+    client.force_login(reporter)
+
+    assert b"Awaiting review" not in client.get(reverse("admin:index")).content
+
+
+@pytest.mark.parametrize(
+    "model", ["article", "section", "author", "photo", "photocredit", "editorspick", "workflowevent"]
+)
+def test_every_changelist_renders_and_searches(client, model):
+    PublishedArticleFactory(lead_photo=PhotoFactory())
+    client.force_login(UserFactory(is_superuser=True))
+
+    url = reverse(f"admin:articles_{model}_changelist")
+
+    assert client.get(url).status_code == 200
+    assert client.get(url, {"q": "headline"}).status_code == 200
+
+
+def test_pick_autocomplete_offers_only_published_stories(client):
+    published = PublishedArticleFactory(headline="Port deal signed")
+    ArticleFactory(headline="Port deal draft")
+    client.force_login(ChiefEditorFactory())
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "Port", "app_label": "articles", "model_name": "editorspick", "field_name": "article"},
+    )
+
+    assert [r["id"] for r in response.json()["results"]] == [str(published.pk)]
+
+
+def test_picking_a_draft_is_refused_with_a_message(client):
+    draft = ArticleFactory()
+    client.force_login(ChiefEditorFactory())
+
+    response = client.post(reverse("admin:articles_editorspick_add"), {"article": draft.pk, "position": 0})
+
+    assert response.status_code == 200
+    assert "Only published stories can be picked." in response.content.decode()
+    assert not EditorsPick.objects.exists()
+
+
+def test_editor_may_not_curate_picks_but_chief_may(client):
+    client.force_login(EditorFactory())
+    assert client.get(reverse("admin:articles_editorspick_add")).status_code == 403
+    client.force_login(ChiefEditorFactory())
+    assert client.get(reverse("admin:articles_editorspick_add")).status_code == 200
