@@ -206,9 +206,14 @@ class Article(models.Model):
         return self.written_at is not None
 
     @property
+    def byline_authors(self):
+        """Authors in byline order (prefetch ``bylines__author`` to avoid a query per article)."""
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
     def sign_off(self):
         """The reporter's closing line, e.g. "Eileen Cahill, Newsroom World Radio News."."""
-        authors = list(self.authors.all())
+        authors = self.byline_authors
         if not authors:
             return ""
         names = " and ".join(author.name for author in authors)

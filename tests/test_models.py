@@ -1,0 +1,169 @@
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from PIL import Image
+
+from articles import workflow
+from articles.models import EditorsPick, Photo, RelatedArticle, WorkflowEvent
+from articles.validators import validate_image_content
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    EditorFactory,
+    EditorsPickFactory,
+    PhotoCreditFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+    image_file,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pick_twice_in_the_same_section_list_is_refused_by_the_database():
+    pick = EditorsPickFactory(section=SectionFactory())
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EditorsPick.objects.create(article=pick.article, section=pick.section)
+
+
+def test_pick_twice_in_the_site_wide_list_is_refused_by_the_database():
+    pick = EditorsPickFactory(section=None)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EditorsPick.objects.create(article=pick.article, section=None)
+
+
+def test_same_story_may_be_in_the_site_wide_and_a_section_list():
+    pick = EditorsPickFactory(section=None)
+
+    EditorsPick.objects.create(article=pick.article, section=SectionFactory())
+
+    assert pick.article.picks.count() == 2
+
+
+def test_pick_must_end_after_it_starts(django_user_model):
+    from django.utils import timezone
+
+    now = timezone.now()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EditorsPickFactory(starts_at=now, ends_at=now)
+
+
+def test_only_published_stories_can_be_picked():
+    pick = EditorsPick(article=ArticleFactory(), position=0)
+
+    with pytest.raises(ValidationError, match="Only published stories can be picked."):
+        pick.full_clean()
+
+
+def test_unpublished_story_drops_out_of_picks_on_display():
+    pick = EditorsPickFactory(section=None)
+    assert list(EditorsPick.objects.showing()) == [pick]
+
+    workflow.unpublish(article=pick.article, user=EditorFactory(), comment="Withdrawn.")
+
+    assert not EditorsPick.objects.showing().exists()
+
+
+def test_story_cannot_be_related_to_itself():
+    article = ArticleFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RelatedArticle.objects.create(from_article=article, to_article=article)
+
+
+def test_live_status_without_written_at_is_refused_by_the_database():
+    article = ArticleFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        type(article).objects.filter(pk=article.pk).update(status="published")
+
+
+def test_workflow_events_are_append_only():
+    article = workflow.submit_for_review(article=ArticleFactory(), user=EditorFactory())
+    event = article.events.get()
+
+    event.comment = "rewritten history"
+    with pytest.raises(ValidationError, match="append-only"):
+        event.save()
+    with pytest.raises(ValidationError, match="append-only"):
+        event.delete()
+    assert WorkflowEvent.objects.get(pk=event.pk).comment == ""
+
+
+def test_sign_off_names_authors_in_byline_order_with_first_affiliation():
+    first = AuthorFactory(name="Mira Okafor", affiliation="Newsroom World Radio News")
+    second = AuthorFactory(name="Jun Park", affiliation="Elsewhere")
+
+    article = ArticleFactory(authors=[first, second])
+
+    assert article.sign_off == "Mira Okafor and Jun Park, Newsroom World Radio News."
+
+
+def test_body_is_sanitized_when_saved():
+    article = ArticleFactory(
+        body='<p onclick="x()">Hi <a href="javascript:alert(1)">link</a></p><script>alert(1)</script>'
+    )
+
+    article.refresh_from_db()
+    assert article.body == "<p>Hi <a rel=\"noopener\">link</a></p>"
+
+
+def test_absolute_url_uses_section_and_first_publication_date_in_site_zone(settings):
+    from datetime import UTC, datetime
+
+    article = PublishedArticleFactory(
+        section=SectionFactory(slug="politics"), slug="talks", written_at=datetime(2025, 4, 9, 16, 0, tzinfo=UTC)
+    )
+    article.refresh_from_db()
+
+    # 16:00 UTC is already 01:00 the next day in Seoul.
+    assert article.get_absolute_url() == "/politics/2025/04/10/talks/"
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def uploaded(data, name="upload.jpg"):
+    return SimpleUploadedFile(name, data, content_type="image/jpeg")
+
+
+def encoded(image_format, mode="RGB"):
+    buffer = io.BytesIO()
+    Image.new(mode, (20, 10)).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP", "GIF"])
+def test_accepted_image_formats(image_format):
+    validate_image_content(uploaded(encoded(image_format)))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"GIF89a not really", "not a readable image"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "not a readable image"),
+        (encoded("JPEG")[:60], "not a readable image"),
+        (encoded("BMP"), "BMP images are not accepted"),
+        (encoded("TIFF"), "TIFF images are not accepted"),
+    ],
+)
+def test_refused_images_say_why(data, message):
+    with pytest.raises(ValidationError, match=message):
+        validate_image_content(uploaded(data))
+
+
+def test_photo_stores_dimensions_and_requires_a_credit():
+    photo = Photo(image=image_file(size=(120, 80)), alt_text="A harbour", credit=PhotoCreditFactory())
+    photo.full_clean()
+    photo.save()
+
+    assert (photo.width, photo.height) == (120, 80)
+    with pytest.raises(ValidationError, match="credit"):
+        Photo(image=image_file(), alt_text="x").full_clean()
