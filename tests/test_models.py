@@ -117,7 +117,9 @@ def test_absolute_url_uses_section_and_first_publication_date_in_site_zone(setti
     from datetime import UTC, datetime
 
     article = PublishedArticleFactory(
-        section=SectionFactory(slug="politics"), slug="talks", written_at=datetime(2025, 4, 9, 16, 0, tzinfo=UTC)
+        section=SectionFactory(slug="politics"),
+        slug="talks",
+        written_at=datetime(2025, 4, 9, 16, 0, tzinfo=UTC),
     )
     article.refresh_from_db()
 
