@@ -10,7 +10,7 @@ Two rules are kept here and nowhere else:
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,9 +96,18 @@ class Photo(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
-    def published(self):
-        """The one definition of what a reader may see."""
-        return self.filter(status__in=Article.Status.live())
+    def published(self, *, now=None):
+        """
+        The one definition of what a reader may see: an approved story whose embargo has passed
+        and which has not expired. It compares with the clock itself, so a late cron run of
+        ``publish_scheduled`` never shows a story early or keeps it up late.
+        """
+        now = now or timezone.now()
+        return self.filter(
+            Q(publish_at__isnull=True) | Q(publish_at__lte=now),
+            Q(expire_at__isnull=True) | Q(expire_at__gt=now),
+            status__in=Article.Status.approved(),
+        )
 
     def newest_first(self):
         return self.order_by("-written_at", "-pk")
@@ -112,12 +121,19 @@ class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
+        SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
         UPDATED = "updated", "Updated"
 
         @classmethod
         def live(cls):
+            """Statuses of a story readers have (once its embargo passed, until it expires)."""
             return [cls.PUBLISHED, cls.UPDATED]
+
+        @classmethod
+        def approved(cls):
+            """Statuses an editor has approved for readers, embargoed or not."""
+            return [cls.SCHEDULED, cls.PUBLISHED, cls.UPDATED]
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -152,7 +168,27 @@ class Article(models.Model):
     related = models.ManyToManyField(
         "self", through="RelatedArticle", symmetrical=False, blank=True, related_name="+"
     )
-    # Bumped on every save; later used to refuse a save based on a stale copy.
+    publish_at = models.DateTimeField(
+        "embargo until", null=True, blank=True,
+        help_text="Goes live at this time (site time zone) once approved; empty means on publish.",
+    )
+    expire_at = models.DateTimeField(
+        "take down at", null=True, blank=True, help_text="Taken down at this time, if set."
+    )
+    # Revisions: the row holds what readers see; edits to a live story wait in the latest
+    # revision until an editor publishes it (Wagtail's design).
+    latest_revision = models.ForeignKey(
+        "ArticleRevision", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    live_revision = models.ForeignKey(
+        "ArticleRevision", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The revision sent for review: an approval applies to it and to no later one.
+    submitted_revision = models.ForeignKey(
+        "ArticleRevision", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    has_unpublished_changes = models.BooleanField(default=False, editable=False)
+    # Bumped on every save and transition; a save based on an older version is refused.
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ArticleQuerySet.as_manager()
@@ -179,6 +215,18 @@ class Article(models.Model):
                 name="article_updated_has_updated_at",
                 violation_error_message="An updated article must have an update time.",
             ),
+            models.CheckConstraint(
+                condition=~Q(status="scheduled") | Q(publish_at__isnull=False),
+                name="article_scheduled_has_publish_at",
+                violation_error_message="A scheduled article must have a publication time.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(publish_at__isnull=True) | Q(expire_at__isnull=True) | Q(expire_at__gt=F("publish_at"))
+                ),
+                name="article_expires_after_publication",
+                violation_error_message="A story must be taken down after it goes live.",
+            ),
         ]
 
     def __str__(self):
@@ -199,7 +247,17 @@ class Article(models.Model):
 
     @property
     def is_published(self):
-        return self.status in Article.Status.live()
+        """Whether readers see it now: the same rule as ``ArticleQuerySet.published()``."""
+        now = timezone.now()
+        return (
+            self.status in Article.Status.approved()
+            and (self.publish_at is None or self.publish_at <= now)
+            and (self.expire_at is None or self.expire_at > now)
+        )
+
+    def clean(self):
+        if self.publish_at and self.expire_at and self.expire_at <= self.publish_at:
+            raise ValidationError({"expire_at": "The take-down time must be after the embargo time."})
 
     @property
     def has_been_published(self):
@@ -250,7 +308,7 @@ class RelatedArticle(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["from_article", "to_article"], name="related_link_once"),
             models.CheckConstraint(
-                condition=~Q(from_article=models.F("to_article")),
+                condition=~Q(from_article=F("to_article")),
                 name="related_link_not_self",
                 violation_error_message="A story cannot be related to itself.",
             ),
@@ -308,7 +366,7 @@ class EditorsPick(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at"))
+                    Q(starts_at__isnull=True) | Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at"))
                 ),
                 name="pick_ends_after_start",
                 violation_error_message="A pick must end after it starts.",
@@ -324,10 +382,77 @@ class EditorsPick(models.Model):
             raise ValidationError({"article": "Only published stories can be picked."})
 
 
-class WorkflowEvent(models.Model):
+class AppendOnlyModel(models.Model):
+    """A record of something that happened: written once, never changed or deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError(f"{self._name()} are append-only and cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(f"{self._name()} are append-only and cannot be deleted.")
+
+    def _name(self):
+        return str(self._meta.verbose_name_plural).capitalize()
+
+
+class ArticleRevision(models.Model):
+    """
+    An immutable snapshot of an article's editable content, taken at every save.
+
+    ``content`` holds the fields in ``articles.revisions.CONTENT_FIELDS`` with related rows as
+    ids (authors and related stories as ordered lists). Only the publication record
+    (``published_at``, ``correction_note``, ``minor``) is written later, once, when an editor
+    publishes this revision.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    # The article's version this revision produced, for finding what a stale editor started from.
+    article_version = models.PositiveIntegerField()
+    message = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    correction_note = models.TextField(blank=True)
+    minor = models.BooleanField(default=False)
+
+    PUBLICATION_FIELDS = frozenset({"published_at", "correction_note", "minor"})
+
+    class Meta:
+        ordering = ["-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="revision_number_once"),
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of {self.article_id}"
+
+    def save(self, *args, update_fields=None, **kwargs):
+        if not self._state.adding and not (update_fields and set(update_fields) <= self.PUBLICATION_FIELDS):
+            raise ValidationError("A revision's content is immutable: save a new revision instead.")
+        super().save(*args, update_fields=update_fields, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Revisions are never deleted.")
+
+
+class WorkflowEvent(AppendOnlyModel):
     """One state change of an article: who, from, to, why, when. Rows are never changed."""
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=32, blank=True)
+    revision = models.ForeignKey(
+        ArticleRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -343,10 +468,43 @@ class WorkflowEvent(models.Model):
     def __str__(self):
         return f"{self.article}: {self.from_status} → {self.to_status}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError("Workflow events are append-only and cannot be changed.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Workflow events are append-only and cannot be deleted.")
+class CurationEvent(AppendOnlyModel):
+    """One change to an Editor's Pick list: the audit trail of curation."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        REMOVED = "removed", "Removed"
+        MOVED = "moved", "Moved"
+        RESCHEDULED = "rescheduled", "Changed times"
+
+    action = models.CharField(max_length=16, choices=Action.choices)
+    article = models.ForeignKey(Article, null=True, on_delete=models.SET_NULL, related_name="+")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_action_display()}: {self.article}"
+
+
+class EditingPresence(models.Model):
+    """Who has an article's change form open; a row older than a minute or two means gone."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="presences")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="presence_once_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} on {self.article}"

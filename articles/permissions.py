@@ -31,12 +31,17 @@ def is_own_article(user, article):
 
 
 def can_edit_article(user, article):
-    """Editors edit any article; a reporter edits only their own drafts, never a live story."""
+    """
+    Editors edit any article. A reporter edits their own drafts, and proposes changes to their
+    own live stories: those are saved as a revision readers do not see until an editor publishes
+    it (``articles.revisions``). Stories in review or scheduled wait for the editor.
+    """
     if not user.is_active or not user.has_perm("articles.change_article"):
         return False
     if is_editor(user):
         return True
-    return article.status == Article.Status.DRAFT and is_own_article(user, article)
+    reporter_may_edit = [Article.Status.DRAFT, *Article.Status.live()]
+    return article.status in reporter_may_edit and is_own_article(user, article)
 
 
 def can_submit_article(user, article):

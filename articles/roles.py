@@ -13,7 +13,7 @@ CHIEF_EDITOR = "Chief editor"
 _REPORTER_PERMISSIONS = [
     "add_article", "change_article", "view_article",
     "add_photo", "view_photo", "view_photocredit",
-    "view_section", "view_author", "view_workflowevent",
+    "view_section", "view_author", "view_workflowevent", "view_articlerevision",
 ]
 _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "delete_article", "publish_article",
@@ -21,7 +21,7 @@ _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "add_photocredit", "change_photocredit", "delete_photocredit",
     "add_section", "change_section", "delete_section",
     "add_author", "change_author",
-    "view_editorspick",
+    "view_editorspick", "view_curationevent",
 ]
 _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "add_editorspick", "change_editorspick", "delete_editorspick",
@@ -34,9 +34,9 @@ ROLE_PERMISSIONS = {
 }
 
 
-def sync_role_groups(group_model, permission_model):
+def sync_role_groups(group_model, permission_model, role_permissions=ROLE_PERMISSIONS):
     """Create or refresh the role groups so each holds exactly its permissions."""
-    for role, codenames in ROLE_PERMISSIONS.items():
+    for role, codenames in role_permissions.items():
         group, _ = group_model.objects.get_or_create(name=role)
         permissions = permission_model.objects.filter(
             content_type__app_label="articles", codename__in=codenames

@@ -169,3 +169,13 @@ def test_photo_stores_dimensions_and_requires_a_credit():
     assert (photo.width, photo.height) == (120, 80)
     with pytest.raises(ValidationError, match="credit"):
         Photo(image=image_file(), alt_text="x").full_clean()
+
+
+def test_role_groups_hold_exactly_the_permissions_in_roles_module():
+    from django.contrib.auth.models import Group
+
+    from articles.roles import ROLE_PERMISSIONS
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        held = set(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
+        assert held == set(codenames), role

@@ -3,7 +3,23 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from articles.roles import ROLE_PERMISSIONS, sync_role_groups
+from articles.roles import sync_role_groups
+
+# The roles as they were when this migration was written (later migrations re-sync them).
+_REPORTER = [
+    "add_article", "change_article", "view_article", "add_photo", "view_photo", "view_photocredit",
+    "view_section", "view_author", "view_workflowevent",
+]
+_EDITOR = _REPORTER + [
+    "delete_article", "publish_article", "change_photo", "delete_photo", "add_photocredit",
+    "change_photocredit", "delete_photocredit", "add_section", "change_section", "delete_section",
+    "add_author", "change_author", "view_editorspick",
+]
+ROLE_PERMISSIONS = {
+    "Reporter": _REPORTER,
+    "Editor": _EDITOR,
+    "Chief editor": _EDITOR + ["add_editorspick", "change_editorspick", "delete_editorspick"],
+}
 
 
 def create_role_groups(apps, schema_editor):
@@ -13,7 +29,7 @@ def create_role_groups(apps, schema_editor):
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
-    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+    sync_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"), ROLE_PERMISSIONS)
 
 
 def remove_role_groups(apps, schema_editor):
