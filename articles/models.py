@@ -154,9 +154,7 @@ class Article(models.Model):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.DRAFT, editable=False, db_index=False
     )
-    written_at = models.DateTimeField(
-        null=True, blank=True, editable=False, help_text="First publication."
-    )
+    written_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="First publication.")
     updated_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Latest published update."
     )
@@ -169,7 +167,9 @@ class Article(models.Model):
         "self", through="RelatedArticle", symmetrical=False, blank=True, related_name="+"
     )
     publish_at = models.DateTimeField(
-        "embargo until", null=True, blank=True,
+        "embargo until",
+        null=True,
+        blank=True,
         help_text="Goes live at this time (site time zone) once approved; empty means on publish.",
     )
     expire_at = models.DateTimeField(
@@ -200,9 +200,7 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-written_at"], name="article_status_written"),
-            models.Index(
-                fields=["section", "status", "-written_at"], name="article_section_status_written"
-            ),
+            models.Index(fields=["section", "status", "-written_at"], name="article_section_status_written"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -329,7 +327,7 @@ class EditorsPickQuerySet(models.QuerySet):
             lists,
             Q(starts_at__isnull=True) | Q(starts_at__lte=now),
             Q(ends_at__isnull=True) | Q(ends_at__gt=now),
-            article__in=Article.objects.published(),
+            article__in=Article.objects.published(now=now),
         )
 
 
@@ -338,7 +336,11 @@ class EditorsPick(models.Model):
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="picks")
     section = models.ForeignKey(
-        Section, null=True, blank=True, on_delete=models.CASCADE, related_name="picks",
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="picks",
         help_text="Leave blank for the site-wide list.",
     )
     position = models.PositiveSmallIntegerField(default=0)

@@ -116,6 +116,9 @@ def save_edit(*, article, content, user, base_version, message=""):
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if locked.version != base_version:
         raise EditConflict(locked, base_version)
+    if locked.latest_revision_id is None:
+        # A story made outside the desk (an import, the demo) keeps its original as revision 1.
+        create_revision(article=locked, content=snapshot(locked), user=None, message="Original version")
     locked.version += 1
     if edits_wait_for_publication(locked):
         locked.has_unpublished_changes = True

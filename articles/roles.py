@@ -11,20 +11,37 @@ EDITOR = "Editor"
 CHIEF_EDITOR = "Chief editor"
 
 _REPORTER_PERMISSIONS = [
-    "add_article", "change_article", "view_article",
-    "add_photo", "view_photo", "view_photocredit",
-    "view_section", "view_author", "view_workflowevent", "view_articlerevision",
+    "add_article",
+    "change_article",
+    "view_article",
+    "add_photo",
+    "view_photo",
+    "view_photocredit",
+    "view_section",
+    "view_author",
+    "view_workflowevent",
+    "view_articlerevision",
 ]
 _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
-    "delete_article", "publish_article",
-    "change_photo", "delete_photo",
-    "add_photocredit", "change_photocredit", "delete_photocredit",
-    "add_section", "change_section", "delete_section",
-    "add_author", "change_author",
-    "view_editorspick", "view_curationevent",
+    "delete_article",
+    "publish_article",
+    "change_photo",
+    "delete_photo",
+    "add_photocredit",
+    "change_photocredit",
+    "delete_photocredit",
+    "add_section",
+    "change_section",
+    "delete_section",
+    "add_author",
+    "change_author",
+    "view_editorspick",
+    "view_curationevent",
 ]
 _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
-    "add_editorspick", "change_editorspick", "delete_editorspick",
+    "add_editorspick",
+    "change_editorspick",
+    "delete_editorspick",
 ]
 
 ROLE_PERMISSIONS = {

@@ -75,22 +75,40 @@ TRANSITIONS = {
     for t in [
         Transition("submit", "Submit for review", (Status.DRAFT,), _author_or_editor, Status.REVIEW),
         Transition(
-            "submit_update", "Submit changes for review", (*_LIVE, Status.SCHEDULED), _author_or_editor,
+            "submit_update",
+            "Submit changes for review",
+            (*_LIVE, Status.SCHEDULED),
+            _author_or_editor,
             applies=_has_pending_edit,
         ),
         Transition(
-            "return", "Return to reporter", (Status.REVIEW,), _editor, Status.DRAFT,
-            comment_required=True, comment_label="What needs changing",
+            "return",
+            "Return to reporter",
+            (Status.REVIEW,),
+            _editor,
+            Status.DRAFT,
+            comment_required=True,
+            comment_label="What needs changing",
         ),
         Transition(
-            "return_update", "Return changes to reporter", (*_LIVE, Status.SCHEDULED), _editor,
-            comment_required=True, comment_label="What needs changing", applies=_has_pending_review,
+            "return_update",
+            "Return changes to reporter",
+            (*_LIVE, Status.SCHEDULED),
+            _editor,
+            comment_required=True,
+            comment_label="What needs changing",
+            applies=_has_pending_review,
         ),
         Transition("publish", "Publish", (Status.REVIEW,), _editor, Status.PUBLISHED),
         Transition("publish_update", "Publish update", (*_LIVE, Status.SCHEDULED), _editor, Status.UPDATED),
         Transition(
-            "unpublish", "Unpublish", (*_LIVE, Status.SCHEDULED), _editor, Status.DRAFT,
-            comment_required=True, comment_label="Reason for unpublishing",
+            "unpublish",
+            "Unpublish",
+            (*_LIVE, Status.SCHEDULED),
+            _editor,
+            Status.DRAFT,
+            comment_required=True,
+            comment_label="Reason for unpublishing",
         ),
         Transition("go_live", "Go live", (Status.SCHEDULED,), _system, Status.PUBLISHED, system=True),
         Transition("expire", "Take down", _LIVE, _system, Status.DRAFT, system=True),
@@ -104,9 +122,7 @@ def transitions_from(status):
 
 def available_transitions(*, article, user):
     """The transitions this user may take on this article now (the admin shows these buttons)."""
-    return [
-        t for t in transitions_from(article.status) if t.applies(article) and t.allowed(user, article)
-    ]
+    return [t for t in transitions_from(article.status) if t.applies(article) and t.allowed(user, article)]
 
 
 def _describe_allowed(article):
@@ -128,9 +144,7 @@ def _check_reviewed_revision(article, revision_number):
 
 
 @transaction.atomic
-def apply_transition(
-    *, article, user, name, comment="", minor=False, correction="", revision=None, now=None
-):
+def apply_transition(*, article, user, name, comment="", minor=False, correction="", revision=None, now=None):
     """
     Take transition ``name`` on ``article`` as ``user`` and return the updated article.
 
@@ -145,7 +159,9 @@ def apply_transition(
         raise TransitionError(f"Unknown action {name!r}.")
 
     # Lock the row and decide on its current state, not on the caller's possibly stale copy.
-    locked = Article.objects.select_for_update().select_related("latest_revision__created_by").get(pk=article.pk)
+    locked = (
+        Article.objects.select_for_update().select_related("latest_revision__created_by").get(pk=article.pk)
+    )
     current = Status(locked.status)
     if current not in transition.sources or not transition.applies(locked):
         raise TransitionError(
@@ -180,10 +196,7 @@ def apply_transition(
         else:
             locked.updated_at = now
             changed.append("updated_at")
-    elif name == "submit":
-        locked.submitted_revision = locked.latest_revision
-        changed.append("submitted_revision")
-    elif name == "submit_update":
+    elif name == "submit" or name == "submit_update":
         locked.submitted_revision = locked.latest_revision
         changed.append("submitted_revision")
     elif name in {"return", "return_update"}:
@@ -248,13 +261,21 @@ def return_to_reporter(*, article, user, comment):
 
 
 def publish(*, article, user, comment="", revision=None, now=None):
-    return apply_transition(article=article, user=user, name="publish", comment=comment, revision=revision, now=now)
+    return apply_transition(
+        article=article, user=user, name="publish", comment=comment, revision=revision, now=now
+    )
 
 
 def publish_update(*, article, user, comment="", minor=False, correction="", revision=None, now=None):
     return apply_transition(
-        article=article, user=user, name="publish_update", comment=comment, minor=minor,
-        correction=correction, revision=revision, now=now,
+        article=article,
+        user=user,
+        name="publish_update",
+        comment=comment,
+        minor=minor,
+        correction=correction,
+        revision=revision,
+        now=now,
     )
 
 
@@ -272,11 +293,15 @@ def run_schedule(*, now=None):
     went_live, taken_down = [], []
     for article in Article.objects.filter(status=Status.SCHEDULED, publish_at__lte=now):
         went_live.append(
-            _take_system_transition(article, "go_live", f"Embargo lifted at {_local(article.publish_at)}.", now)
+            _take_system_transition(
+                article, "go_live", f"Embargo lifted at {_local(article.publish_at)}.", now
+            )
         )
     for article in Article.objects.filter(status__in=_LIVE, expire_at__lte=now):
         taken_down.append(
-            _take_system_transition(article, "expire", f"Taken down as scheduled at {_local(article.expire_at)}.", now)
+            _take_system_transition(
+                article, "expire", f"Taken down as scheduled at {_local(article.expire_at)}.", now
+            )
         )
     return [a for a in went_live if a], [a for a in taken_down if a]
 

@@ -110,7 +110,7 @@ def test_body_is_sanitized_when_saved():
     )
 
     article.refresh_from_db()
-    assert article.body == "<p>Hi <a rel=\"noopener\">link</a></p>"
+    assert article.body == '<p>Hi <a rel="noopener">link</a></p>'
 
 
 def test_absolute_url_uses_section_and_first_publication_date_in_site_zone(settings):

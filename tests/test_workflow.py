@@ -172,8 +172,16 @@ def test_each_transition_bumps_the_version(editor):
     ("status_path", "name", "message"),
     [
         ([], "publish", "Cannot publish: the article is Draft. Allowed from Draft: Submit for review."),
-        ([], "publish_update", "Cannot publish update: the article is Draft. Allowed from Draft: Submit for review."),
-        ([], "return", "Cannot return to reporter: the article is Draft. Allowed from Draft: Submit for review."),
+        (
+            [],
+            "publish_update",
+            "Cannot publish update: the article is Draft. Allowed from Draft: Submit for review.",
+        ),
+        (
+            [],
+            "return",
+            "Cannot return to reporter: the article is Draft. Allowed from Draft: Submit for review.",
+        ),
         ([], "unpublish", "Cannot unpublish: the article is Draft. Allowed from Draft: Submit for review."),
         (
             ["submit"],

@@ -54,9 +54,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
-        return format_html(
-            '<img src="{}" alt="" width="80" style="height:auto">', photo.image.url
-        )
+        return format_html('<img src="{}" alt="" width="80" style="height:auto">', photo.image.url)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -99,4 +97,3 @@ class WorkflowEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-

@@ -22,7 +22,9 @@ class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 def _in_given_order(queryset, pks):
     if not pks:
         return queryset
-    order = Case(*[When(pk=pk, then=position) for position, pk in enumerate(pks)], output_field=IntegerField())
+    order = Case(
+        *[When(pk=pk, then=position) for position, pk in enumerate(pks)], output_field=IntegerField()
+    )
     return queryset.order_by(order)
 
 
@@ -34,11 +36,15 @@ class ArticleAdminForm(forms.ModelForm):
     """
 
     author_list = OrderedModelMultipleChoiceField(
-        Author.objects.all(), required=False, label="Authors",
+        Author.objects.all(),
+        required=False,
+        label="Authors",
         help_text="In byline order: the first author signs off first.",
     )
     related_list = OrderedModelMultipleChoiceField(
-        Article.objects.all(), required=False, label="Related News",
+        Article.objects.all(),
+        required=False,
+        label="Related News",
         help_text="Shown first, in this order, before stories filled in from the same section.",
     )
     base_version = forms.IntegerField(
@@ -47,14 +53,25 @@ class ArticleAdminForm(forms.ModelForm):
         error_messages={"invalid": "The form lost track of the story's version: reload the page."},
     )
     revision_message = forms.CharField(
-        required=False, max_length=300, label="Note on this change",
+        required=False,
+        max_length=300,
+        label="Note on this change",
         help_text="Optional: what you changed, for the revision history.",
     )
 
     class Meta:
         model = Article
-        fields = ["headline", "slug", "section", "summary", "anchor_lead", "body", "lead_photo",
-                  "publish_at", "expire_at"]
+        fields = [
+            "headline",
+            "slug",
+            "section",
+            "summary",
+            "anchor_lead",
+            "body",
+            "lead_photo",
+            "publish_at",
+            "expire_at",
+        ]
         widgets = {"body": CKEditor5Widget(config_name="default")}
 
     def __init__(self, *args, **kwargs):
@@ -108,7 +125,7 @@ class ArticleAdminForm(forms.ModelForm):
         latest_content = revisions.content_of(current)
         self.conflict = {
             "their_changes": revisions.compare(base_content, latest_content),
-            "your_changes": revisions.compare(latest_content, self.content()),
+            "your_changes": revisions.compare(base_content, self.content()),
             "latest": current.latest_revision,
         }
         # Resubmitting now applies this form on top of the latest version, knowingly.

@@ -27,7 +27,15 @@ WORKFLOW_FIELDS = ["status", "written_at", "updated_at", "version", "created_by"
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
-    list_display = ["headline", "section", "status_label", "byline", "written_at", "updated_at", "modified_at"]
+    list_display = [
+        "headline",
+        "section",
+        "status_label",
+        "byline",
+        "written_at",
+        "updated_at",
+        "modified_at",
+    ]
     list_filter = ["status", "section", "authors"]
     list_select_related = ["section"]
     search_fields = ["headline", "summary", "slug"]
@@ -102,8 +110,11 @@ class ArticleAdmin(admin.ModelAdmin):
         # Scheduling fields are not content: they change the row directly.
         Article.objects.filter(pk=obj.pk).update(publish_at=obj.publish_at, expire_at=obj.expire_at)
         revision = revisions.save_edit(
-            article=obj, content=content, user=request.user,
-            base_version=form.cleaned_data["base_version"], message=message,
+            article=obj,
+            content=content,
+            user=request.user,
+            base_version=form.cleaned_data["base_version"],
+            message=message,
         )
         obj.refresh_from_db()
         if obj.has_unpublished_changes:
@@ -183,7 +194,9 @@ class ArticleAdmin(admin.ModelAdmin):
         except workflow.TransitionError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
-            self.message_user(request, f"“{article}” is now {article.get_status_display()}.", messages.SUCCESS)
+            self.message_user(
+                request, f"“{article}” is now {article.get_status_display()}.", messages.SUCCESS
+            )
         return HttpResponseRedirect(self._change_url(article))
 
     def presence_view(self, request, object_id):
@@ -217,7 +230,9 @@ class ArticleAdmin(admin.ModelAdmin):
             numbers = sorted({int(request.GET["a"]), int(request.GET["b"])})
         except (KeyError, ValueError):
             raise Http404("Choose two revisions to compare.") from None
-        found = {r.number: r for r in article.revisions.filter(number__in=numbers).select_related("created_by")}
+        found = {
+            r.number: r for r in article.revisions.filter(number__in=numbers).select_related("created_by")
+        }
         if len(found) != len(numbers) or len(numbers) != 2:
             raise Http404("Choose two different revisions of this story.")
         old, new = found[numbers[0]], found[numbers[1]]
@@ -251,4 +266,3 @@ class ArticleAdmin(admin.ModelAdmin):
                 request, f"Revision {old.number} restored as revision {revision.number}.", messages.SUCCESS
             )
         return HttpResponseRedirect(self._change_url(article))
-

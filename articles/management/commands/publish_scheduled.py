@@ -1,0 +1,24 @@
+"""
+Take due embargoes and expiries. Safe to run from cron every minute: it is idempotent, and
+readers never depend on it running on time (``published()`` compares with the clock itself);
+it records the change in the audit trail and lets caches know.
+
+    * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
+"""
+
+from django.core.management.base import BaseCommand
+
+from articles import workflow
+
+
+class Command(BaseCommand):
+    help = "Publish stories whose embargo has passed and take down stories past their take-down time."
+
+    def handle(self, *args, **options):
+        went_live, taken_down = workflow.run_schedule()
+        for article in went_live:
+            self.stdout.write(f"Live: {article.headline}")
+        for article in taken_down:
+            self.stdout.write(f"Taken down: {article.headline}")
+        if options["verbosity"] > 1 or went_live or taken_down:
+            self.stdout.write(f"{len(went_live)} published, {len(taken_down)} taken down.")
