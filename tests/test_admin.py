@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.models import Article, EditorsPick, WorkflowEvent
 from tests.factories import (
     ArticleFactory,
@@ -243,21 +243,50 @@ def test_audit_trail_is_read_only_in_admin(client):
 
 def test_awaiting_review_is_one_click_from_the_index(client, reporter, own_draft):
     workflow.submit_for_review(article=own_draft, user=reporter)
+    live_with_submitted_change = PublishedArticleFactory(authors=own_draft.byline_authors)
+    revisions.save_edit(
+        article=live_with_submitted_change,
+        user=reporter,
+        base_version=live_with_submitted_change.version,
+        content={**revisions.snapshot(live_with_submitted_change), "headline": "Fixed"},
+    )
+    workflow.apply_transition(article=live_with_submitted_change, user=reporter, name="submit_update")
     client.force_login(EditorFactory())
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    link = reverse("admin:articles_article_changelist") + "?queue=review"
+    assert f'<a href="{link}">Awaiting review</a>' in page
+    listing = client.get(link)
+    assert set(listing.context["cl"].result_list) == {own_draft, live_with_submitted_change}
+    assert "<strong>2</strong>" in page.split('id="queue-review"')[1].split("</tr>")[0]
+
+
+def test_dashboard_counts_match_the_lists_they_link_to(client, reporter, own_draft):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    editor = EditorFactory()
+    PublishedArticleFactory()
+    old = PublishedArticleFactory()
+    Article.objects.filter(pk=old.pk).update(written_at=timezone.now() - timedelta(days=3))
+    embargoed = ArticleFactory(publish_at=timezone.now() + timedelta(days=1))
+    workflow.submit_for_review(article=embargoed, user=editor)
+    workflow.publish(article=embargoed, user=editor)
+    client.force_login(reporter)
 
     response = client.get(reverse("admin:index"))
 
-    link = reverse("admin:articles_article_changelist") + "?status__exact=review"
-    assert f'href="{link}"' in response.content.decode()
-    assert "Awaiting review</strong> (1)" in response.content.decode()
-    listing = client.get(link)
-    assert list(listing.context["cl"].result_list) == [own_draft]
-
-
-def test_reporter_index_has_no_review_queue(client, reporter):
-    client.force_login(reporter)
-
-    assert b"Awaiting review" not in client.get(reverse("admin:index")).content
+    page = response.content.decode()
+    counts = {}
+    for key in ["scheduled", "recent", "mine"]:
+        row = page.split(f'id="queue-{key}"')[1].split("</tr>")[0]
+        counts[key] = int(row.split("<strong>")[1].split("</strong>")[0])
+        listing = client.get(reverse("admin:articles_article_changelist"), {"queue": key})
+        assert listing.context["cl"].result_count == counts[key], key
+    assert counts == {"scheduled": 1, "recent": 1, "mine": 1}
+    assert 'id="queue-review"' not in page  # reporters do not review
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from articles import presence, revisions, workflow
 from articles.admin.article_form import ArticleAdminForm
+from articles.admin.queues import QueueFilter
 from articles.models import Article
 from articles.permissions import can_edit_article
 
@@ -36,7 +37,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "updated_at",
         "modified_at",
     ]
-    list_filter = ["status", "section", "authors"]
+    list_filter = [QueueFilter, "status", "section", "authors"]
     list_select_related = ["section"]
     search_fields = ["headline", "summary", "slug"]
     date_hierarchy = "created_at"

@@ -2,16 +2,12 @@
 
 from django import template
 
-from articles.models import Article
-from articles.permissions import is_editor
+from articles.admin import queues
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def awaiting_review_count(context):
-    """How many stories wait for an editor; None for users who cannot review."""
-    user = context["request"].user
-    if not is_editor(user):
-        return None
-    return Article.objects.filter(status=Article.Status.REVIEW).count()
+def desk_queues(context):
+    """The dashboard's queues for this user: ``[(key, label, count), ...]``."""
+    return queues.dashboard(context["request"].user)

@@ -1,0 +1,67 @@
+"""
+The desk's work queues: what the admin index counts and the article list filters by.
+
+One definition per queue, used by both, so a count on the dashboard always matches the list
+its link opens.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+
+from articles.models import Article
+from articles.permissions import is_editor
+
+Status = Article.Status
+RECENT = timedelta(hours=24)
+
+
+def awaiting_review(queryset, user):
+    """New stories in review, and live stories with changes submitted for review."""
+    return queryset.filter(Q(status=Status.REVIEW) | Q(submitted_revision__isnull=False))
+
+
+def scheduled(queryset, user):
+    return queryset.filter(status=Status.SCHEDULED)
+
+
+def recently_published(queryset, user):
+    since = timezone.now() - RECENT
+    return queryset.published().filter(Q(written_at__gte=since) | Q(updated_at__gte=since))
+
+
+def my_drafts(queryset, user):
+    return queryset.filter(status=Status.DRAFT).filter(Q(authors__user=user) | Q(created_by=user)).distinct()
+
+
+# (key, label, queryset function, who sees it on the dashboard)
+QUEUES = [
+    ("review", "Awaiting review", awaiting_review, is_editor),
+    ("scheduled", "Scheduled", scheduled, lambda user: True),
+    ("recent", "Recently published (24 hours)", recently_published, lambda user: True),
+    ("mine", "My drafts", my_drafts, lambda user: True),
+]
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "desk queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label, _, _ in QUEUES]
+
+    def queryset(self, request, queryset):
+        for key, _, select, _ in QUEUES:
+            if self.value() == key:
+                return select(queryset, request.user)
+        return queryset
+
+
+def dashboard(user):
+    """``[(key, label, count), ...]`` for the queues this user works from."""
+    articles = Article.objects.all()
+    return [
+        (key, label, select(articles, user).count()) for key, label, select, shown in QUEUES if shown(user)
+    ]
