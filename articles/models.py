@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.html import SanitizedHTMLField
-from articles.validators import validate_image_content
+from articles.validators import validate_image_content, validate_section_slug
 
 
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, validators=[validate_section_slug])
     position = models.PositiveSmallIntegerField(default=0, help_text="Order in the menu, lowest first.")
     description = models.TextField(blank=True)
 

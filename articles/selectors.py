@@ -1,34 +1,174 @@
 """
 Reader queries: every page, block and feed the public sees is shaped here, on top of
 ``Article.objects.published()``.
+
+Each selector returns rows ready to render: the relations a template touches are joined
+(``select_related``) or fetched in one extra query (``prefetch_related``), so a page costs the
+same number of queries whether it shows one related story or twenty.
 """
 
-from django.db.models import Prefetch
+import datetime
 
-from articles.models import Article, ArticleAuthor
+from django.conf import settings
+from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from articles.models import Article, ArticleAuthor, Author, EditorsPick, RelatedArticle, Section
+
+# How many stories the Related News block shows, manual links first.
+RELATED_NEWS_COUNT = 5
+# How many of each section's latest stories the home page lists under the section's name.
+HOME_STORIES_PER_SECTION = 4
+
+# What an article card shows: its section label, lead photo and the photo's credit.
+CARD_RELATIONS = ("section", "lead_photo__credit")
+# What a card never shows; lists leave these long texts in the database.
+STORY_TEXT_FIELDS = ("anchor_lead", "body")
 
 
-def _with_card_relations(queryset):
-    return queryset.select_related("section", "lead_photo__credit").prefetch_related(
-        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
-    )
+def _cards(articles):
+    return articles.select_related(*CARD_RELATIONS).defer(*STORY_TEXT_FIELDS)
+
+
+def section_list():
+    """Every section in menu order (position, then name)."""
+    return Section.objects.all()
+
+
+def author_list():
+    """Every byline, by name."""
+    return Author.objects.all()
 
 
 def article_list(*, section=None, author=None):
-    """Published stories, newest first, ready to render as cards."""
+    """
+    Published stories, newest first, ready to render as cards. The long texts (``body``,
+    ``anchor_lead``) are deferred: a caller that shows them should use ``article_detail``.
+    """
     articles = Article.objects.published()
     if section is not None:
         articles = articles.filter(section=section)
     if author is not None:
         articles = articles.filter(authors=author)
-    return _with_card_relations(articles.newest_first())
+    return _cards(articles.newest_first())
+
+
+def article_archive(*, year, month, day=None):
+    """
+    Stories first published on one day or in one month of the site's time zone, newest first.
+
+    Date lookups on an aware ``DateTimeField`` are made in the current time zone, so a story
+    written at 00:30 in Seoul is in that Seoul day even though it is the previous day in UTC.
+    """
+    articles = Article.objects.published().filter(written_at__year=year, written_at__month=month)
+    if day is not None:
+        articles = articles.filter(written_at__date=datetime.date(year, month, day))
+    return _cards(articles.newest_first())
+
+
+def top_story():
+    """The newest published story, or ``None`` when nothing is published."""
+    return article_list().first()
+
+
+def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
+    """
+    The newest ``per_section`` published stories of every section, in one query.
+
+    Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
+    are left out. ``exclude`` (an article) keeps the home page's top story from appearing twice.
+    """
+    articles = Article.objects.published()
+    if exclude is not None:
+        articles = articles.exclude(pk=exclude.pk)
+    ranked = (
+        _cards(articles)
+        .annotate(
+            section_rank=Window(
+                RowNumber(),
+                partition_by=F("section"),
+                order_by=[F("written_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(section_rank__lte=per_section)
+        .order_by("section__position", "section__name", "section_rank")
+    )
+    blocks = {}
+    for article in ranked:
+        blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
+    return list(blocks.values())
 
 
 def article_detail(*, slug):
-    """The article with this slug whatever its status; the view decides 404 or 410."""
+    """
+    The published story with this slug, or ``None``.
+
+    Its bylines and their authors come in one extra query, in byline order, for the sign-off
+    (``Article.sign_off``) and the author links (``Article.byline_authors``).
+    """
     return (
-        Article.objects.select_related("section", "lead_photo__credit")
-        .prefetch_related("authors")
+        Article.objects.published()
+        .select_related(*CARD_RELATIONS)
+        .prefetch_related(Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")))
         .filter(slug=slug)
         .first()
     )
+
+
+def article_was_published(*, slug):
+    """
+    Whether readers once saw the story with this slug and no longer can (it answers 410 Gone):
+    unpublished, or taken down at its expiry time.
+
+    A story never published has no ``written_at``, and an embargoed one has it in the future
+    (its embargo time); both answer 404, which tells nobody that such a story exists.
+    """
+    not_showing = Article.objects.exclude(pk__in=Article.objects.published().values("pk"))
+    return not_showing.filter(slug=slug, written_at__lte=timezone.now()).exists()
+
+
+def related_news(*, article, limit=RELATED_NEWS_COUNT):
+    """
+    The Related News block for ``article``, in one query.
+
+    The editors' manual links come first in their order, then the newest published stories of
+    the same section fill the block up to ``limit``. Never the story itself, never an
+    unpublished one, never the same story twice.
+    """
+    manual_position = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).values(
+        "position"
+    )[:1]
+    return list(
+        _cards(Article.objects.published())
+        .annotate(manual_position=Subquery(manual_position))
+        .filter(Q(manual_position__isnull=False) | Q(section=article.section_id))
+        .exclude(pk=article.pk)
+        .order_by(F("manual_position").asc(nulls_last=True), "-written_at", "-pk")[:limit]
+    )
+
+
+def editors_picks(*, section=None, exclude=None, limit=None):
+    """
+    The Editor's Pick block: the section's picks first, then the site-wide ones.
+
+    Only picks on display now (``EditorsPick.objects.showing()``: inside their time window, of
+    published stories). A story picked in both lists appears once, in the section's place.
+    Returns at most ``limit`` (default ``settings.NEWSROOM_PICKS_LIMIT``) articles.
+    """
+    limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
+    if limit <= 0:
+        return []
+    picks = (
+        EditorsPick.objects.showing(section=section)
+        .select_related(*(f"article__{relation}" for relation in CARD_RELATIONS))
+        .defer(*(f"article__{field}" for field in STORY_TEXT_FIELDS))
+    )
+    if exclude is not None:
+        picks = picks.exclude(article=exclude)
+    # A story is in each list at most once, so twice the limit always yields enough distinct ones.
+    picks = picks.order_by(F("section").asc(nulls_last=True), "position", "pk")[: limit * 2]
+    articles = {}
+    for pick in picks:
+        articles.setdefault(pick.article_id, pick.article)
+    return list(articles.values())[:limit]

@@ -1,12 +1,50 @@
-from django.urls import path
+"""
+The reader site's addresses.
+
+The fixed prefixes (``authors/``, ``archive/``) come before the ``<section_slug>/`` catch, so a
+section slugged "archive" or "authors" can never take their addresses (its own front page,
+``/archive/``, still works). Sections slugged like a project-level prefix ("admin", "ckeditor5",
+"consent", "cookie-policy", "media", "static") would lose their front page to it, so those
+slugs are for the section model to refuse.
+"""
+
+from django.urls import path, register_converter
 
 from articles import views
+
+
+class FourDigitYearConverter:
+    regex = "[0-9]{4}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):04d}"
+
+
+class TwoDigitConverter:
+    """A month or a day, always written with two digits (``04``), read as an int."""
+
+    regex = "[0-9]{2}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return f"{int(value):02d}"
+
+
+register_converter(FourDigitYearConverter, "yyyy")
+register_converter(TwoDigitConverter, "mm")
 
 app_name = "articles"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("authors/<slug:author_slug>/", views.author_detail, name="author"),
+    path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
+    path("archive/<yyyy:year>/<mm:month>/<mm:day>/", views.archive_day, name="archive_day"),
     path("<slug:section_slug>/", views.section_detail, name="section"),
     path(
         "<slug:section_slug>/<int:year>/<str:month>/<str:day>/<slug:slug>/",

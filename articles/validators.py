@@ -27,3 +27,30 @@ def validate_image_content(file):
             f"{image_format} images are not accepted: upload a JPEG, PNG, WebP or GIF.",
             code="unsupported_format",
         )
+
+
+# Top-level addresses the site uses for itself; a section slugged like one would lose its page.
+RESERVED_SECTION_SLUGS = frozenset(
+    {
+        "admin",
+        "archive",
+        "authors",
+        "ckeditor5",
+        "consent",
+        "cookie-policy",
+        "feeds",
+        "media",
+        "preview",
+        "search",
+        "sitemap.xml",
+        "static",
+    }
+)
+
+
+def validate_section_slug(slug):
+    if slug.lower() in RESERVED_SECTION_SLUGS:
+        raise ValidationError(
+            f"“{slug}” is used by the site itself; choose another address for this section.",
+            code="reserved",
+        )

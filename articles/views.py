@@ -1,34 +1,104 @@
-"""Reader pages. Readers never change state: these views only read through ``selectors``."""
+"""
+Reader pages. Readers never change state: these views only read through ``selectors``.
 
+Every page is the same for every anonymous reader (no session, no CSRF cookie, nothing per
+user), so a shared cache can sit in front of them.
+"""
+
+import datetime
+
+from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 
 from articles import selectors
-from articles.models import Author, Section
+
+STORIES_PER_PAGE = 20
+
+
+def paginate(request, articles, per_page=STORIES_PER_PAGE):
+    """
+    The ``?page=N`` page of ``articles``. A page that is not a number or out of range is a 404.
+    """
+    paginator = Paginator(articles, per_page)
+    try:
+        return paginator.page(request.GET.get("page") or 1)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
 
 
 def home(request):
-    """The front page: the latest published stories."""
-    return render(request, "articles/home.html", {"articles": selectors.article_list()[:20]})
+    """
+    The front page: the top story, the latest stories of each section and the site-wide
+    Editor's Pick. Context: ``top_story``, ``section_blocks`` and ``picks``.
+    """
+    top_story = selectors.top_story()
+    context = {
+        "top_story": top_story,
+        "section_blocks": selectors.latest_by_section(exclude=top_story),
+        "picks": selectors.editors_picks(),
+    }
+    return render(request, "articles/home.html", context)
 
 
 def section_detail(request, section_slug):
-    section = get_object_or_404(Section, slug=section_slug)
-    articles = selectors.article_list(section=section)[:20]
-    return render(request, "articles/section.html", {"section": section, "articles": articles})
+    """A section's published stories, newest first, 20 a page. Context: ``section``, ``page_obj``."""
+    section = get_object_or_404(selectors.section_list(), slug=section_slug)
+    page_obj = paginate(request, selectors.article_list(section=section))
+    return render(request, "articles/section.html", {"section": section, "page_obj": page_obj})
 
 
 def author_detail(request, author_slug):
-    author = get_object_or_404(Author, slug=author_slug)
-    articles = selectors.article_list(author=author)[:20]
-    return render(request, "articles/author.html", {"author": author, "articles": articles})
+    """An author's published stories, newest first. Context: ``author``, ``page_obj``."""
+    author = get_object_or_404(selectors.author_list(), slug=author_slug)
+    page_obj = paginate(request, selectors.article_list(author=author))
+    return render(request, "articles/author.html", {"author": author, "page_obj": page_obj})
+
+
+def _archive_date(year, month, day=1):
+    try:
+        return datetime.date(year, month, day)
+    except ValueError as error:
+        raise Http404("No such date.") from error
+
+
+def archive_month(request, year, month):
+    """Stories first published in one month. Context: ``month`` (a date), ``page_obj``."""
+    month_start = _archive_date(year, month)
+    page_obj = paginate(request, selectors.article_archive(year=year, month=month))
+    return render(request, "articles/archive.html", {"month": month_start, "day": None, "page_obj": page_obj})
+
+
+def archive_day(request, year, month, day):
+    """Stories first published on one day. Context: ``month``, ``day`` (dates), ``page_obj``."""
+    date = _archive_date(year, month, day)
+    page_obj = paginate(request, selectors.article_archive(year=year, month=month, day=day))
+    return render(
+        request,
+        "articles/archive.html",
+        {"month": date.replace(day=1), "day": date, "page_obj": page_obj},
+    )
 
 
 def article_detail(request, section_slug, year, month, day, slug):
-    """One published story; any other address of it (old section, wrong date) redirects."""
+    """
+    One published story with its Related News and Editor's Pick blocks.
+
+    Any other address of it (an old section, another date format) answers 301 to the canonical
+    one; a story that was published and then withdrawn answers 410; anything else 404.
+    Context: ``article``, ``related`` and ``picks``.
+    """
     article = selectors.article_detail(slug=slug)
-    if article is None or not article.is_published:
+    if article is None:
+        if selectors.article_was_published(slug=slug):
+            return render(request, "410.html", status=410)
         raise Http404("No such story.")
-    if request.path != article.get_absolute_url():
-        return HttpResponsePermanentRedirect(article.get_absolute_url())
-    return render(request, "articles/article.html", {"article": article})
+    canonical_url = article.get_absolute_url()
+    if request.path != canonical_url:
+        return HttpResponsePermanentRedirect(canonical_url)
+    context = {
+        "article": article,
+        "related": selectors.related_news(article=article),
+        "picks": selectors.editors_picks(section=article.section, exclude=article),
+    }
+    return render(request, "articles/article.html", context)

@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.cookie_consent for views and templates; sets no headers (newsroom/consent.py).
+    "newsroom.consent.CookieConsentMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "newsroom.consent.consent",
             ],
         },
     },
@@ -177,6 +180,8 @@ LOGGING = {
 
 # The reader-facing name of the site and the affiliation used in sign-offs when an author has none.
 NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "Newsroom World Radio News")
+# Where the desk's links in notification emails point.
+NEWSROOM_ADMIN_BASE_URL = env("NEWSROOM_ADMIN_BASE_URL", "http://127.0.0.1:8000")
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
 
@@ -200,3 +205,13 @@ CKEDITOR_5_CONFIGS = {
     },
 }
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
+
+# Cookie consent (newsroom/consent.py). "implied": continued use is consent, the notice has Close
+# (the reference site's way). "opt-in": Accept/Reject, nothing non-essential before Accept.
+NEWSROOM_COOKIE_CONSENT_MODE = env("NEWSROOM_COOKIE_CONSENT_MODE", "implied")
+# Raise it when the policy changes in a way that matters: every reader is asked again.
+NEWSROOM_COOKIE_POLICY_VERSION = int(env("NEWSROOM_COOKIE_POLICY_VERSION", "1"))
+NEWSROOM_COOKIE_CONSENT_NAME = env("NEWSROOM_COOKIE_CONSENT_NAME", "newsroom_consent")
+# Non-essential script run only with consent, served by /consent/scripts.js and never put in a
+# page: a script URL (https://..., //... or /...) or inline JavaScript. Empty: none.
+NEWSROOM_ANALYTICS_SNIPPET = env("NEWSROOM_ANALYTICS_SNIPPET", "")

@@ -179,3 +179,11 @@ def test_role_groups_hold_exactly_the_permissions_in_roles_module():
     for role, codenames in ROLE_PERMISSIONS.items():
         held = set(Group.objects.get(name=role).permissions.values_list("codename", flat=True))
         assert held == set(codenames), role
+
+
+@pytest.mark.parametrize("slug", ["admin", "consent", "cookie-policy", "archive", "static"])
+def test_section_cannot_take_an_address_the_site_uses(slug):
+    section = SectionFactory.build(name="Anything", slug=slug)
+
+    with pytest.raises(ValidationError, match="used by the site itself"):
+        section.full_clean()

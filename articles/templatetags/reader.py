@@ -1,0 +1,43 @@
+"""Template tags for the reader site's shared chrome: the site's name and the section menu."""
+
+from django import template
+from django.conf import settings
+
+from articles import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def site_name():
+    """The reader-facing name of the site (``settings.NEWSROOM_SITE_NAME``)."""
+    return settings.NEWSROOM_SITE_NAME
+
+
+@register.inclusion_tag("includes/section_menu.html")
+def section_menu():
+    """
+    The navigation listing every section, for the header of every page (404 included).
+
+    It is a tag rather than view context so that error pages rendered by Django's own handlers
+    get the same menu; it reads through ``selectors`` like the views do (one query).
+    """
+    return {"sections": selectors.section_list()}
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, path):
+    """``path`` as a full address on the host the page was asked for (canonical, Open Graph)."""
+    return context["request"].build_absolute_uri(path)
+
+
+@register.simple_tag(takes_context=True)
+def page_href(context, number, absolute=False):
+    """
+    The address of page ``number`` of the listing being shown. Page 1 has no ``?page=`` so that
+    it has one address, and other query parameters are dropped for the same reason.
+    """
+    request = context["request"]
+    number = int(number)
+    href = request.path if number == 1 else f"{request.path}?page={number}"
+    return request.build_absolute_uri(href) if absolute else href

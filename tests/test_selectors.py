@@ -1,0 +1,245 @@
+"""The reader selectors: what each block shows, in which order, and what it never shows."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from articles import selectors, workflow
+from articles.models import Article
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    EditorFactory,
+    EditorsPickFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+
+
+def at(day, hour=12):
+    """A fixed publication time in April 2025 (UTC)."""
+    return datetime.datetime(2025, 4, day, hour, 0, tzinfo=UTC)
+
+
+def unpublish(article):
+    return workflow.unpublish(article=article, user=EditorFactory(), comment="Withdrawn for a test.")
+
+
+# --- article_list / archive ------------------------------------------------------------------
+
+
+def test_article_list_only_published_newest_first():
+    section = SectionFactory()
+    older = PublishedArticleFactory(section=section, written_at=at(1))
+    newer = PublishedArticleFactory(section=section, written_at=at(2))
+    ArticleFactory(section=section)  # a draft
+    unpublish(PublishedArticleFactory(section=section, written_at=at(3)))
+
+    assert list(selectors.article_list(section=section)) == [newer, older]
+
+
+def test_article_list_filters_by_author():
+    author = AuthorFactory()
+    theirs = PublishedArticleFactory(authors=[author])
+    PublishedArticleFactory(authors=[AuthorFactory()])
+
+    assert list(selectors.article_list(author=author)) == [theirs]
+
+
+def test_article_archive_uses_the_site_time_zone(settings):
+    settings.TIME_ZONE = "Asia/Seoul"
+    # 2025-04-09 23:30 UTC is 2025-04-10 08:30 in Seoul.
+    late_utc = PublishedArticleFactory(written_at=datetime.datetime(2025, 4, 9, 23, 30, tzinfo=UTC))
+    on_ninth = PublishedArticleFactory(written_at=datetime.datetime(2025, 4, 9, 3, 0, tzinfo=UTC))
+    in_may = PublishedArticleFactory(written_at=datetime.datetime(2025, 5, 1, 3, 0, tzinfo=UTC))
+
+    assert list(selectors.article_archive(year=2025, month=4, day=9)) == [on_ninth]
+    assert list(selectors.article_archive(year=2025, month=4, day=10)) == [late_utc]
+    assert list(selectors.article_archive(year=2025, month=4)) == [late_utc, on_ninth]
+    assert list(selectors.article_archive(year=2025, month=5)) == [in_may]
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+def test_top_story_is_the_newest_published():
+    PublishedArticleFactory(written_at=at(1))
+    newest = PublishedArticleFactory(written_at=at(5))
+    ArticleFactory()
+
+    assert selectors.top_story() == newest
+
+
+def test_top_story_none_when_nothing_is_published():
+    ArticleFactory()
+    assert selectors.top_story() is None
+
+
+def test_latest_by_section_limits_each_section_and_skips_the_top_story():
+    politics = SectionFactory(name="Politics", slug="politics", position=1)
+    economy = SectionFactory(name="Economy", slug="economy", position=2)
+    SectionFactory(name="Empty", slug="empty", position=0)
+    politics_stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 7)]
+    economy_story = PublishedArticleFactory(section=economy, written_at=at(1))
+    top = politics_stories[-1]
+
+    blocks = selectors.latest_by_section(per_section=3, exclude=top)
+
+    assert [section for section, _ in blocks] == [politics, economy]
+    assert blocks[0][1] == politics_stories[-2:-5:-1]
+    assert blocks[1][1] == [economy_story]
+
+
+# --- article detail --------------------------------------------------------------------------
+
+
+def test_article_detail_only_finds_published_stories():
+    draft = ArticleFactory()
+    withdrawn = unpublish(PublishedArticleFactory())
+    live = PublishedArticleFactory()
+
+    assert selectors.article_detail(slug=draft.slug) is None
+    assert selectors.article_detail(slug=withdrawn.slug) is None
+    assert selectors.article_detail(slug=live.slug) == live
+
+
+def test_article_detail_authors_in_byline_order():
+    zed, abe = AuthorFactory(name="Zed Zulu"), AuthorFactory(name="Abe Alpha")
+    article = PublishedArticleFactory(authors=[zed, abe])
+
+    found = selectors.article_detail(slug=article.slug)
+
+    assert found.byline_authors == [zed, abe]
+    assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
+
+
+def test_article_was_published_tells_withdrawn_from_never_published():
+    draft = ArticleFactory()
+    in_review = workflow.submit_for_review(article=ArticleFactory(), user=EditorFactory())
+    withdrawn = unpublish(PublishedArticleFactory())
+    live = PublishedArticleFactory()
+
+    assert selectors.article_was_published(slug=withdrawn.slug) is True
+    assert selectors.article_was_published(slug=draft.slug) is False
+    assert selectors.article_was_published(slug=in_review.slug) is False
+    assert selectors.article_was_published(slug=live.slug) is False
+    assert selectors.article_was_published(slug="no-such-story") is False
+
+
+def test_article_was_published_is_false_for_an_embargoed_story():
+    editor = EditorFactory()
+    embargoed = ArticleFactory(publish_at=timezone.now() + datetime.timedelta(days=1))
+    workflow.submit_for_review(article=embargoed, user=editor)
+    embargoed = workflow.publish(article=embargoed, user=editor)
+
+    assert embargoed.status == Article.Status.SCHEDULED
+    assert selectors.article_detail(slug=embargoed.slug) is None
+    assert selectors.article_was_published(slug=embargoed.slug) is False
+
+
+# --- Related News ----------------------------------------------------------------------------
+
+
+def test_related_news_manual_links_first_in_position_order_then_same_section_newest_first():
+    section, elsewhere = SectionFactory(), SectionFactory()
+    manual_b = PublishedArticleFactory(section=elsewhere, written_at=at(1))
+    manual_a = PublishedArticleFactory(section=elsewhere, written_at=at(2))
+    fill_old = PublishedArticleFactory(section=section, written_at=at(3))
+    fill_new = PublishedArticleFactory(section=section, written_at=at(4))
+    PublishedArticleFactory(section=elsewhere, written_at=at(5))  # other section, not linked
+    article = PublishedArticleFactory(
+        section=section, written_at=at(6), related_articles=[manual_a, manual_b]
+    )
+
+    assert selectors.related_news(article=article) == [manual_a, manual_b, fill_new, fill_old]
+
+
+def test_related_news_never_the_story_itself_nor_unpublished_nor_twice():
+    section = SectionFactory()
+    manual_same_section = PublishedArticleFactory(section=section, written_at=at(1))
+    draft = ArticleFactory(section=section)
+    withdrawn = unpublish(PublishedArticleFactory(section=section, written_at=at(2)))
+    article = PublishedArticleFactory(
+        section=section, written_at=at(3), related_articles=[withdrawn, draft, manual_same_section]
+    )
+
+    related = selectors.related_news(article=article)
+
+    assert related == [manual_same_section]
+
+
+def test_related_news_has_a_fixed_count():
+    section = SectionFactory()
+    stories = [PublishedArticleFactory(section=section, written_at=at(day)) for day in range(1, 9)]
+    article = PublishedArticleFactory(section=section, written_at=at(20), related_articles=stories[:2])
+
+    related = selectors.related_news(article=article)
+
+    assert len(related) == selectors.RELATED_NEWS_COUNT == 5
+    assert related[:2] == stories[:2]
+    assert related[2:] == [stories[7], stories[6], stories[5]]
+
+
+# --- Editor's Pick ---------------------------------------------------------------------------
+
+
+def test_editors_picks_section_first_then_site_wide_deduplicated():
+    section = SectionFactory()
+    both = PublishedArticleFactory()
+    site_first = EditorsPickFactory(position=0).article
+    EditorsPickFactory(article=both, position=1)
+    section_pick = EditorsPickFactory(section=section, position=1).article
+    EditorsPickFactory(article=both, section=section, position=0)
+
+    assert selectors.editors_picks(section=section) == [both, section_pick, site_first]
+    assert selectors.editors_picks() == [site_first, both]
+
+
+def test_editors_picks_respect_time_windows_and_publication():
+    now = timezone.now()
+    showing = EditorsPickFactory(starts_at=now - datetime.timedelta(hours=1)).article
+    EditorsPickFactory(starts_at=now + datetime.timedelta(hours=1))
+    EditorsPickFactory(ends_at=now - datetime.timedelta(minutes=1))
+    withdrawn = EditorsPickFactory(ends_at=now + datetime.timedelta(hours=1)).article
+    unpublish(withdrawn)
+
+    assert selectors.editors_picks() == [showing]
+
+
+def test_editors_picks_respect_the_limit_setting(settings):
+    settings.NEWSROOM_PICKS_LIMIT = 3
+    section = SectionFactory()
+    picked = [EditorsPickFactory(section=section, position=n).article for n in range(3)]
+    # The same stories also in the site-wide list: deduplication must not leave the block short.
+    for n, article in enumerate(picked):
+        EditorsPickFactory(article=article, position=n)
+    site_wide = [EditorsPickFactory(position=10 + n).article for n in range(3)]
+
+    assert selectors.editors_picks(section=section) == picked
+    assert selectors.editors_picks(section=section, exclude=picked[0]) == picked[1:] + site_wide[:1]
+
+
+def test_editors_picks_exclude_the_story_being_read():
+    article = EditorsPickFactory().article
+    other = EditorsPickFactory().article
+
+    assert selectors.editors_picks(exclude=article) == [other]
+
+
+def test_editors_picks_zero_limit(settings):
+    settings.NEWSROOM_PICKS_LIMIT = 0
+    EditorsPickFactory()
+    assert selectors.editors_picks() == []
+
+
+def test_selectors_never_return_drafts_anywhere():
+    section = SectionFactory()
+    draft = ArticleFactory(section=section)
+    assert draft not in selectors.article_list()
+    assert Article.objects.filter(pk=draft.pk).exists()
+    assert all(draft not in articles for _, articles in selectors.latest_by_section())

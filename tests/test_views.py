@@ -1,0 +1,491 @@
+"""The reader pages: what each shows, the status codes they answer, and what they cost."""
+
+import datetime
+import re
+
+import pytest
+from django.template import loader
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import selectors, workflow
+from articles.models import Article, EditorsPick
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    EditorFactory,
+    EditorsPickFactory,
+    PhotoCreditFactory,
+    PhotoFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+UTC = datetime.UTC
+HOSTILE_BODY = (
+    "<p>Before.</p><script>alert('body-script')</script>"
+    '<p><img src="/media/x.jpg" onerror="alert(\'body-onerror\')" alt="x"></p>'
+    "<p><a href=\"javascript:alert('body-href')\">Click</a></p>"
+    "<p onclick=\"alert('body-onclick')\">After.</p>"
+)
+
+
+@pytest.fixture(autouse=True)
+def seoul(settings):
+    settings.TIME_ZONE = "Asia/Seoul"
+
+
+def at(day, hour=12, minute=0, second=0):
+    return datetime.datetime(2025, 4, day, hour, minute, second, tzinfo=UTC)
+
+
+def unpublish(article):
+    return workflow.unpublish(article=article, user=EditorFactory(), comment="Withdrawn for a test.")
+
+
+def text(response):
+    return response.content.decode()
+
+
+@pytest.fixture
+def story():
+    """A story shaped like the reference page: photo, anchor lead, report, a two-reporter byline."""
+    politics = SectionFactory(name="Politics", slug="politics")
+    photo = PhotoFactory(
+        caption="The two leaders spoke by phone.",
+        alt_text="A telephone on a desk",
+        credit=PhotoCreditFactory(name="Newsroom Photo Desk"),
+    )
+    article = PublishedArticleFactory(
+        headline="Leaders Hold First Talks",
+        slug="leaders-hold-first-talks",
+        section=politics,
+        lead_photo=photo,
+        summary="The two leaders discussed trade.",
+        anchor_lead="The two leaders spoke on Tuesday night.",
+        body="<p>For the first time, the leaders spoke directly.</p>",
+        authors=[AuthorFactory(name="Eileen Cahill", affiliation="Newsroom World Radio News")],
+        written_at=at(9, 6, 17, 10),
+    )
+    return article
+
+
+# --- Home ------------------------------------------------------------------------------------
+
+
+def test_home_shows_top_story_section_blocks_and_picks(client):
+    politics = SectionFactory(name="Politics", slug="politics", position=1)
+    economy = SectionFactory(name="Economy", slug="economy", position=2)
+    older = PublishedArticleFactory(section=politics, headline="Older politics", written_at=at(1))
+    economy_story = PublishedArticleFactory(section=economy, headline="Markets rally", written_at=at(2))
+    top = PublishedArticleFactory(section=politics, headline="The top story", written_at=at(3))
+    pick = EditorsPickFactory(article__headline="A picked story", article__written_at=at(1, 1)).article
+    ArticleFactory(section=politics, headline="A draft nobody sees")
+
+    response = client.get("/")
+    content = text(response)
+
+    assert response.status_code == 200
+    assert content.count("<h1") == 1
+    assert top.get_absolute_url() in content
+    assert content.index("The top story") < content.index("Older politics")
+    assert content.index('id="section-politics-heading"') < content.index('id="section-economy-heading"')
+    assert older.headline in content and economy_story.headline in content
+    assert "Editor's Pick" in content and pick.headline in content
+    assert "A draft nobody sees" not in content
+
+
+def test_home_when_nothing_is_published(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No stories yet." in text(response)
+
+
+# --- Global chrome ---------------------------------------------------------------------------
+
+
+def test_chrome_has_landmarks_skip_link_menu_go_top_and_footer(client):
+    SectionFactory(name="Politics", slug="politics")
+    SectionFactory(name="Economy", slug="economy")
+
+    content = text(client.get("/"))
+
+    assert '<html lang="en">' in content
+    assert '<a href="#content" class="skip-link">Content</a>' in content
+    assert '<main id="content" tabindex="-1">' in content
+    assert re.search(r"<summary[^>]*>.*Menu.*Close.*</summary>", content)
+    assert 'href="/politics/"' in content and 'href="/economy/"' in content
+    assert 'href="#top"' in content and 'id="top"' in content
+    assert 'href="/cookie-policy/"' in content
+    assert "<header" in content and "<footer" in content and "<nav" in content
+    assert "css/site.css" in content
+    # The cookie notice comes last, right before </body>.
+    assert content.rstrip().endswith("</body>\n</html>")
+
+
+def test_reader_pages_are_the_same_for_everyone_and_set_no_cookies(client, story):
+    for url in ["/", "/politics/", story.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "csrftoken" not in response.cookies
+        assert "sessionid" not in response.cookies
+        assert "csrfmiddlewaretoken" not in text(response)
+        assert "Cookie" not in response.get("Vary", "")
+
+
+# --- Section pages ---------------------------------------------------------------------------
+
+
+def test_section_lists_published_stories_newest_first(client):
+    section = SectionFactory(name="Economy", slug="economy")
+    older = PublishedArticleFactory(section=section, headline="Older economy", written_at=at(1))
+    newer = PublishedArticleFactory(section=section, headline="Newer economy", written_at=at(2))
+    ArticleFactory(section=section, headline="Draft economy")
+    unpublish(PublishedArticleFactory(section=section, headline="Withdrawn economy"))
+    PublishedArticleFactory(headline="Elsewhere")
+
+    response = client.get("/economy/")
+    content = text(response)
+
+    assert response.status_code == 200
+    assert "<title>Economy" in content
+    assert content.index(newer.headline) < content.index(older.headline)
+    for hidden in ["Draft economy", "Withdrawn economy", "Elsewhere"]:
+        assert hidden not in content
+
+
+def test_section_paginates_twenty_a_page_with_rel_links(client):
+    section = SectionFactory(slug="world")
+    for n in range(45):
+        PublishedArticleFactory(section=section, headline=f"World story {n:02d}", written_at=at(1, 0, n))
+
+    first, second, third = (client.get("/world/", {"page": n}) for n in (1, 2, 3))
+
+    assert first.context["page_obj"].object_list[0].headline == "World story 44"
+    assert len(first.context["page_obj"].object_list) == 20
+    assert '<link rel="next" href="/world/?page=2">' in text(first)
+    assert 'rel="prev"' not in text(first)
+    assert '<link rel="prev" href="/world/">' in text(second)
+    assert '<link rel="next" href="/world/?page=3">' in text(second)
+    assert '<link rel="canonical" href="http://testserver/world/?page=2">' in text(second)
+    assert len(third.context["page_obj"].object_list) == 5
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1.5", ""])
+def test_section_bad_page_numbers_are_404_never_500(client, page):
+    section = SectionFactory(slug="world")
+    PublishedArticleFactory(section=section)
+
+    response = client.get("/world/", {"page": page})
+
+    assert response.status_code == (200 if page == "" else 404)
+
+
+def test_empty_section_page_one_is_fine(client):
+    SectionFactory(slug="quiet", name="Quiet")
+    response = client.get("/quiet/")
+    assert response.status_code == 200
+    assert "No stories in Quiet yet." in text(response)
+
+
+def test_unknown_section_is_a_styled_404(client):
+    response = client.get("/no-such-section/")
+    assert response.status_code == 404
+    assert "Page not found" in text(response)
+    assert "css/site.css" in text(response)
+
+
+# --- Article page ----------------------------------------------------------------------------
+
+
+def test_article_page_mirrors_the_reference(client, story):
+    response = client.get(story.get_absolute_url())
+    content = text(response)
+
+    assert response.status_code == 200
+    assert story.get_absolute_url() == "/politics/2025/04/09/leaders-hold-first-talks/"
+    assert re.search(r'class="kicker"><a href="/politics/">Politics</a>', content)
+    assert '<h1 class="story__headline">Leaders Hold First Talks</h1>' in content
+    assert content.count("<h1") == 1
+    # 06:17:10 UTC is 15:17:10 in Seoul.
+    assert 'Written: <time datetime="2025-04-09T15:17:10+09:00">2025-04-09 15:17:10</time>' in content
+    assert "Updated:" not in content
+    assert 'alt="A telephone on a desk"' in content
+    assert "The two leaders spoke by phone." in content
+    assert "Photo : Newsroom Photo Desk" in content
+    assert re.search(r"Anchor:</p>\s*<p>The two leaders spoke on Tuesday night.</p>", content)
+    assert re.search(r"Report:</p>\s*<p>For the first time, the leaders spoke directly.</p>", content)
+    assert "Eileen Cahill, Newsroom World Radio News." in content
+    assert 'href="/authors/' in content
+    # The order of the reference page.
+    positions = [
+        content.index(marker)
+        for marker in ["Politics</a>", "<h1", "Written:", "Photo : ", "Anchor:", "Report:", "Eileen Cahill,"]
+    ]
+    assert positions == sorted(positions)
+
+
+def test_article_page_meta(client, story):
+    content = text(client.get(story.get_absolute_url()))
+
+    assert "<title>Leaders Hold First Talks | Politics |" in content
+    assert '<meta name="description" content="The two leaders discussed trade.">' in content
+    url = "http://testserver/politics/2025/04/09/leaders-hold-first-talks/"
+    assert f'<link rel="canonical" href="{url}">' in content
+    assert f'<meta property="og:url" content="{url}">' in content
+    assert '<meta property="og:title" content="Leaders Hold First Talks">' in content
+    assert '<meta property="og:type" content="article">' in content
+    assert re.search(r'<meta property="og:image" content="http://testserver/media/photos/', content)
+
+
+def test_article_page_shows_updated_time_once_updated(client, story):
+    workflow.publish_update(article=story, user=EditorFactory(), comment="New figures.")
+    Article.objects.filter(pk=story.pk).update(updated_at=at(9, 8, 5, 31))
+
+    content = text(client.get(story.get_absolute_url()))
+
+    assert 'Written: <time datetime="2025-04-09T15:17:10+09:00">2025-04-09 15:17:10</time>' in content
+    assert 'Updated: <time datetime="2025-04-09T17:05:31+09:00">2025-04-09 17:05:31</time>' in content
+
+
+def test_article_page_related_news_and_editors_pick(client, story):
+    manual = PublishedArticleFactory(headline="Manual link", written_at=at(1))
+    same_section = PublishedArticleFactory(section=story.section, headline="Same section", written_at=at(2))
+    Article.objects.get(pk=story.pk).related_links.create(to_article=manual, position=0)
+    site_pick = EditorsPickFactory(article__headline="Site-wide pick").article
+    section_pick = EditorsPickFactory(section=story.section, article__headline="Section pick").article
+    EditorsPickFactory(article=story)  # the story itself is picked: not shown on its own page
+
+    content = text(client.get(story.get_absolute_url()))
+
+    related = content[content.index("Related News") : content.index("Editor's Pick")]
+    picks = content[content.index("Editor's Pick") :]
+    assert related.index(manual.headline) < related.index(same_section.headline)
+    assert story.headline not in related
+    assert picks.index(section_pick.headline) < picks.index(site_pick.headline)
+    assert story.headline not in picks
+
+
+def test_article_page_hostile_content_never_reaches_the_reader(client):
+    article = PublishedArticleFactory(
+        headline="<script>alert('headline')</script>",
+        summary="\"><script>alert('summary')</script>",
+        anchor_lead="<img src=x onerror=alert('anchor')>",
+        body=HOSTILE_BODY,
+    )
+
+    content = text(client.get(article.get_absolute_url()))
+
+    for payload in ["body-script", "body-onerror", "body-href", "body-onclick"]:
+        assert payload not in content
+    assert "javascript:" not in content
+    assert not re.search(r"<[^>]+\son\w+=", content)
+    assert "<script>alert" not in content
+    assert "&lt;script&gt;alert(&#x27;headline&#x27;)" in content
+    assert "<p>Before.</p>" in content and "After." in content
+
+
+@pytest.mark.parametrize("make", ["draft", "review"])
+def test_never_published_story_is_404(client, make):
+    article = ArticleFactory(section=SectionFactory(slug="politics"))
+    if make == "review":
+        article = workflow.submit_for_review(article=article, user=EditorFactory())
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 404
+
+
+def test_unpublished_story_is_410_gone(client, story):
+    url = story.get_absolute_url()
+    unpublish(story)
+
+    response = client.get(url)
+
+    assert response.status_code == 410
+    assert "This story is no longer available" in text(response)
+    assert story.headline not in text(response)
+
+
+def test_expired_story_is_410_gone(client):
+    article = PublishedArticleFactory(expire_at=timezone.now() + datetime.timedelta(minutes=5))
+    Article.objects.filter(pk=article.pk).update(expire_at=timezone.now() - datetime.timedelta(minutes=1))
+
+    assert client.get(article.get_absolute_url()).status_code == 410
+
+
+def test_embargoed_story_is_404_until_its_time(client):
+    editor = EditorFactory()
+    article = ArticleFactory(publish_at=timezone.now() + datetime.timedelta(hours=2))
+    workflow.submit_for_review(article=article, user=editor)
+    article = workflow.publish(article=article, user=editor)
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 404
+    assert article.headline not in text(response)
+
+
+def test_unknown_story_is_404(client):
+    SectionFactory(slug="politics")
+    assert client.get("/politics/2025/04/09/no-such-story/").status_code == 404
+
+
+def test_old_section_address_redirects_permanently(client, story):
+    old_url = story.get_absolute_url()
+    economy = SectionFactory(name="Economy", slug="economy")
+    Article.objects.filter(pk=story.pk).update(section=economy)
+
+    response = client.get(old_url)
+
+    assert response.status_code == 301
+    assert response["Location"] == "/economy/2025/04/09/leaders-hold-first-talks/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_other_date_spelling_redirects_to_the_canonical_address(client, story):
+    response = client.get("/politics/2025/4/9/leaders-hold-first-talks/")
+    assert response.status_code == 301
+    assert response["Location"] == story.get_absolute_url()
+
+
+# --- Author and archive pages ----------------------------------------------------------------
+
+
+def test_author_page_lists_their_published_stories(client):
+    author = AuthorFactory(name="Eileen Cahill", slug="eileen-cahill")
+    theirs = PublishedArticleFactory(authors=[author], headline="Her story")
+    ArticleFactory(authors=[author], headline="Her draft")
+    PublishedArticleFactory(authors=[AuthorFactory()], headline="Someone else's")
+
+    response = client.get("/authors/eileen-cahill/")
+    content = text(response)
+
+    assert response.status_code == 200
+    assert "Eileen Cahill" in content and theirs.headline in content
+    assert "Her draft" not in content and "Someone else" not in content
+    assert client.get("/authors/nobody/").status_code == 404
+
+
+def test_archive_day_and_month(client):
+    ninth = PublishedArticleFactory(headline="On the ninth", written_at=at(9, 3))
+    # 20:00 UTC on the 9th is the 10th in Seoul.
+    tenth = PublishedArticleFactory(headline="On the tenth", written_at=at(9, 20))
+
+    day = text(client.get("/archive/2025/04/09/"))
+    month = text(client.get("/archive/2025/04/"))
+
+    assert ninth.headline in day and tenth.headline not in day
+    assert ninth.headline in month and tenth.headline in month
+    assert (
+        reverse("articles:archive_day", kwargs={"year": 2025, "month": 4, "day": 9}) == "/archive/2025/04/09/"
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["/archive/2025/02/30/", "/archive/2025/13/", "/archive/2025/00/", "/archive/2025/04/09/?page=2"]
+)
+def test_archive_bad_dates_are_404(client, url):
+    assert client.get(url).status_code == 404
+
+
+def test_sections_named_like_fixed_routes_do_not_shadow_them(client):
+    SectionFactory(name="Archive", slug="archive")
+    SectionFactory(name="Authors", slug="authors")
+    PublishedArticleFactory(headline="Archived", written_at=at(9, 3))
+    AuthorFactory(slug="eileen")
+
+    assert client.get("/archive/2025/04/09/").context["day"] == datetime.date(2025, 4, 9)
+    assert client.get("/authors/eileen/").context["author"].slug == "eileen"
+    assert client.get("/archive/").context["section"].slug == "archive"
+
+
+# --- Error pages -----------------------------------------------------------------------------
+
+
+def test_500_page_renders_without_a_request_or_database():
+    content = loader.get_template("500.html").render()
+    assert "Something went wrong" in content
+    assert '<html lang="en">' in content
+
+
+def test_server_error_uses_the_styled_500_page(client, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(selectors, "top_story", broken)
+    client.raise_request_exception = False
+
+    response = client.get("/")
+
+    assert response.status_code == 500
+    assert "Something went wrong" in text(response)
+
+
+# --- Query budgets ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [0, 20])
+def test_article_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+    section = SectionFactory()
+    others = [
+        PublishedArticleFactory(section=section, lead_photo=PhotoFactory(), written_at=at(1, 0, n))
+        for n in range(count)
+    ]
+    article = PublishedArticleFactory(
+        section=section,
+        lead_photo=PhotoFactory(),
+        authors=[AuthorFactory() for _ in range(count or 1)],
+        related_articles=others,
+    )
+    for position, other in enumerate(others):
+        EditorsPick.objects.create(article=other, position=position)
+        EditorsPick.objects.create(article=other, section=section, position=position)
+
+    with django_assert_max_num_queries(6):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [0, 20])
+def test_section_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+    section = SectionFactory(slug="world")
+    for n in range(count):
+        PublishedArticleFactory(
+            section=section, lead_photo=PhotoFactory(), authors=[AuthorFactory()], written_at=at(1, 0, n)
+        )
+
+    with django_assert_max_num_queries(5):
+        response = client.get("/world/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [0, 20])
+def test_home_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+    sections = [SectionFactory() for _ in range(4)]
+    for n in range(count):
+        article = PublishedArticleFactory(
+            section=sections[n % 4],
+            lead_photo=PhotoFactory(),
+            authors=[AuthorFactory()],
+            written_at=at(1, 0, n),
+        )
+        EditorsPick.objects.create(article=article, position=n)
+
+    with django_assert_max_num_queries(8):
+        response = client.get("/")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [0, 20])
+def test_author_and_archive_query_counts_are_constant(client, django_assert_max_num_queries, count):
+    author = AuthorFactory(slug="busy")
+    for n in range(count):
+        PublishedArticleFactory(authors=[author], lead_photo=PhotoFactory(), written_at=at(9, 3, n))
+
+    with django_assert_max_num_queries(5):
+        assert client.get("/authors/busy/").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/archive/2025/04/09/").status_code == 200
