@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from articles.html import SanitizedHTMLField
 from articles.validators import validate_image_content, validate_section_slug
@@ -261,7 +262,7 @@ class Article(models.Model):
     def has_been_published(self):
         return self.written_at is not None
 
-    @property
+    @cached_property
     def byline_authors(self):
         """Authors in byline order (prefetch ``bylines__author`` to avoid a query per article)."""
         return [byline.author for byline in self.bylines.all()]

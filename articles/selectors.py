@@ -14,7 +14,15 @@ from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from articles.models import Article, ArticleAuthor, Author, EditorsPick, RelatedArticle, Section
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    Author,
+    EditorsPick,
+    RelatedArticle,
+    Section,
+)
 
 # How many stories the Related News block shows, manual links first.
 RELATED_NEWS_COUNT = 5
@@ -105,14 +113,28 @@ def article_detail(*, slug):
     The published story with this slug, or ``None``.
 
     Its bylines and their authors come in one extra query, in byline order, for the sign-off
-    (``Article.sign_off``) and the author links (``Article.byline_authors``).
+    (``Article.sign_off``) and the author links (``Article.byline_authors``); its public
+    correction notes in another, oldest first, as ``article.corrections``.
     """
     return (
         Article.objects.published()
         .select_related(*CARD_RELATIONS)
-        .prefetch_related(Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")))
+        .prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
+            Prefetch("revisions", queryset=published_corrections(), to_attr="corrections"),
+        )
         .filter(slug=slug)
         .first()
+    )
+
+
+def published_corrections():
+    """Correction notes published with updates, oldest first (shown below the story)."""
+    return (
+        ArticleRevision.objects.filter(published_at__isnull=False)
+        .exclude(correction_note="")
+        .only("article_id", "published_at", "correction_note")
+        .order_by("published_at")
     )
 
 

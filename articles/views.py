@@ -7,11 +7,15 @@ user), so a shared cache can sit in front of them.
 
 import datetime
 
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_cache_control
 
-from articles import selectors
+from articles import preview, selectors
+from articles.models import Article
 
 STORIES_PER_PAGE = 20
 
@@ -96,9 +100,45 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    context = {
+    return render(request, "articles/article.html", _article_context(article))
+
+
+def _article_context(article, **extra):
+    return {
         "article": article,
         "related": selectors.related_news(article=article),
         "picks": selectors.editors_picks(section=article.section, exclude=article),
+        **extra,
     }
-    return render(request, "articles/article.html", context)
+
+
+def _render_preview(request, article, revision, status=200):
+    """The public article page for an unsaved preview copy, kept out of caches and indexes."""
+    context = _article_context(
+        preview.as_published(article, revision), is_preview=True, preview_revision=revision
+    )
+    response = render(request, "articles/article.html", context, status=status)
+    patch_cache_control(response, private=True, no_store=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+@staff_member_required
+def article_preview(request, pk):
+    """Staff preview of an article's latest revision, in any state."""
+    article = get_object_or_404(Article, pk=pk)
+    if not request.user.has_perm("articles.view_article"):
+        raise PermissionDenied
+    return _render_preview(request, article, article.latest_revision)
+
+
+def shared_preview(request, token):
+    """A signed, expiring preview link of one revision; works logged out."""
+    try:
+        article, revision = preview.read_share_token(token)
+    except preview.PreviewLinkError as error:
+        response = render(request, "preview_refused.html", {"message": str(error)}, status=403)
+        patch_cache_control(response, private=True, no_store=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+    return _render_preview(request, article, revision)

@@ -160,7 +160,9 @@ def apply_transition(*, article, user, name, comment="", minor=False, correction
 
     # Lock the row and decide on its current state, not on the caller's possibly stale copy.
     locked = (
-        Article.objects.select_for_update().select_related("latest_revision__created_by").get(pk=article.pk)
+        Article.objects.select_for_update(of=("self",))
+        .select_related("latest_revision__created_by")
+        .get(pk=article.pk)
     )
     current = Status(locked.status)
     if current not in transition.sources or not transition.applies(locked):

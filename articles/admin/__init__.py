@@ -1,15 +1,15 @@
 """
-The desk: the Django admin for the newsroom. Articles live in ``articles.admin.articles``;
-the smaller models are registered here.
+The desk: the Django admin for the newsroom. Articles live in ``articles.admin.articles``,
+Editor's Pick curation in ``articles.admin.picks``; the smaller models are registered here.
 """
 
-from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
-from articles.models import Author, EditorsPick, Photo, PhotoCredit, Section, WorkflowEvent
+from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
+from articles.models import Author, Photo, PhotoCredit, Section, WorkflowEvent
 
 
 @admin.register(Section)
@@ -60,23 +60,6 @@ class PhotoAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
-
-
-class EditorsPickAdminForm(forms.ModelForm):
-    class Meta:
-        model = EditorsPick
-        fields = ["article", "section", "position", "starts_at", "ends_at"]
-
-
-@admin.register(EditorsPick)
-class EditorsPickAdmin(admin.ModelAdmin):
-    form = EditorsPickAdminForm
-    list_display = ["article", "section", "position", "starts_at", "ends_at"]
-    list_editable = ["position"]
-    list_filter = ["section"]
-    list_select_related = ["article", "section"]
-    autocomplete_fields = ["article"]
-    search_fields = ["article__headline"]
 
 
 @admin.register(WorkflowEvent)

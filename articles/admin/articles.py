@@ -7,6 +7,7 @@ reports a refusal in plain words. Content is saved through ``articles.revisions.
 every save is a revision, a live story's edit waits for an editor, and a stale save is refused.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
@@ -15,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from articles import presence, revisions, workflow
+from articles import presence, preview, revisions, workflow
 from articles.admin.article_form import ArticleAdminForm
 from articles.admin.queues import QueueFilter
 from articles.models import Article
@@ -152,7 +153,16 @@ class ArticleAdmin(admin.ModelAdmin):
             "others_editing": presence.others_editing(article=article, user=request.user),
             "latest_revision": article.latest_revision,
             "live_revision": article.live_revision,
+            "preview_url": reverse("articles:preview", args=[article.pk]),
+            "share_url": self._share_url(request, article),
+            "preview_hours": settings.NEWSROOM_PREVIEW_MAX_AGE // 3600,
         }
+
+    def _share_url(self, request, article):
+        if article.latest_revision is None:
+            return ""
+        token = preview.make_share_token(article=article, revision=article.latest_revision)
+        return request.build_absolute_uri(reverse("articles:shared_preview", args=[token]))
 
     def get_urls(self):
         def view(function, suffix, route):
