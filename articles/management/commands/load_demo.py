@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles import revisions, roles, workflow
+from articles import curation, revisions, roles, workflow
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.models import (
@@ -36,7 +36,6 @@ from articles.models import (
     ArticleAuthor,
     ArticleRevision,
     Author,
-    CurationEvent,
     EditorsPick,
     Photo,
     PhotoCredit,
@@ -314,26 +313,20 @@ class DemoLoader:
             self._count("related links")
 
     def load_picks(self, articles, sections):
+        """Picks go through the curation service, like the chief editor's, in reverse so the
+        first story of each demo list ends up on top."""
         curator = self.accounts["chief"]
         for section_slug, slugs in demo.PICKS.items():
             section = sections[section_slug] if section_slug else None
-            for position, slug in enumerate(slugs):
+            for slug in reversed(slugs):
                 article = articles[slug]
                 if not article.is_published:
                     self.warnings.append(f"{slug}: not published, so not in the Editor's Pick.")
                     continue
-                _, created = EditorsPick.objects.get_or_create(
-                    article=article, section=section, defaults={"position": position}
-                )
-                if created:
-                    CurationEvent.objects.create(
-                        action=CurationEvent.Action.ADDED,
-                        article=article,
-                        section=section,
-                        actor=curator,
-                        detail="Added by load_demo.",
-                    )
-                    self._count("editor's picks")
+                if EditorsPick.objects.filter(article=article, section=section).exists():
+                    continue
+                curation.add_pick(user=curator, article=article, section=section)
+                self._count("editor's picks")
 
     # --- cleanup and report ---------------------------------------------------------------
 
