@@ -9,6 +9,8 @@ Two rules are kept here and nowhere else:
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -70,13 +72,29 @@ class PhotoCredit(models.Model):
         return self.name
 
 
+def originals_storage():
+    """Originals are kept out of the public media storage (settings.STORAGES["originals"])."""
+    return storages["originals"]
+
+
 class Photo(models.Model):
     image = models.ImageField(
         upload_to="photos/%Y/%m/",
         width_field="width",
         height_field="height",
         validators=[validate_image_content],
+        help_text="The served image: orientation applied, private metadata (GPS, camera) removed.",
     )
+    original = models.FileField(
+        upload_to="originals/%Y/%m/",
+        storage=originals_storage,
+        blank=True,
+        editable=False,
+        help_text="The file as uploaded, kept privately for re-cropping.",
+    )
+    # Where the subject is, as fractions of width and height: crops keep it in frame.
+    focal_x = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    focal_y = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
     caption = models.CharField(max_length=300, blank=True)
     alt_text = models.CharField(
         max_length=300, blank=True, help_text="What the photo shows, for readers who cannot see it."
@@ -91,6 +109,13 @@ class Photo(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(focal_x__gte=0, focal_x__lte=1, focal_y__gte=0, focal_y__lte=1),
+                name="photo_focal_point_inside",
+                violation_error_message="The focal point must be inside the photo.",
+            ),
+        ]
 
     def __str__(self):
         return self.caption or self.alt_text or self.image.name

@@ -4,8 +4,15 @@ from django.core.cache import cache
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
-    """Uploads made by a test go to its own temporary folder, never to media/."""
+    """Uploads made by a test go to its own temporary folders, never to media/ or var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "originals": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "originals", "base_url": None},
+        },
+    }
     return settings.MEDIA_ROOT
 
 
