@@ -58,7 +58,7 @@ def test_live_server_serves_static_and_media(page, media_root):
     page.goto("/")
 
     # consent.css is applied (static files are served), and so is the private state.css.
-    assert notice(page).evaluate("el => getComputedStyle(el).position") == "fixed"
+    assert notice(page).evaluate("el => getComputedStyle(el).position") == "sticky"
     assert page.request.get("/static/js/consent.js").ok
     media = page.request.get("/media/probe.txt")
     assert media.ok
