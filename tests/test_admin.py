@@ -331,3 +331,15 @@ def test_editor_may_not_curate_picks_but_chief_may(client):
     assert client.get(reverse("admin:articles_editorspick_add")).status_code == 403
     client.force_login(ChiefEditorFactory())
     assert client.get(reverse("admin:articles_editorspick_add")).status_code == 200
+
+
+@pytest.mark.parametrize("factory", [ReporterFactory, EditorFactory])
+def test_add_and_change_pages_render(client, factory):
+    user = factory()
+    article = ArticleFactory(
+        created_by=user, related_articles=[PublishedArticleFactory()], authors=[AuthorFactory()]
+    )
+    client.force_login(user)
+
+    assert client.get(reverse("admin:articles_article_add")).status_code == 200
+    assert client.get(change_url(article)).status_code == 200

@@ -78,9 +78,11 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.conflict = None
         for name, model_field in [("author_list", "authors"), ("related_list", "related")]:
-            self.fields[name].widget = AutocompleteSelectMultiple(
-                Article._meta.get_field(model_field), admin.site
-            )
+            field = self.fields[name]
+            field.widget = AutocompleteSelectMultiple(Article._meta.get_field(model_field), admin.site)
+            # A widget swapped in after the field was made has no choices; the autocomplete
+            # renders the chosen options from them (the add form crashed without this).
+            field.widget.choices = field.choices
         if self.instance.pk:
             content = revisions.content_of(self.instance)
             self.initial.update(

@@ -47,7 +47,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ["headline", "slug", "section", "author_list", "summary"]}),
         ("Story", {"fields": ["anchor_lead", "body", "lead_photo", "related_list"]}),
         ("Embargo", {"fields": ["publish_at", "expire_at"]}),
-        (None, {"fields": ["revision_message", "base_version"]}),
+        ("This save", {"fields": ["revision_message", "base_version"]}),
         ("Workflow", {"fields": WORKFLOW_FIELDS, "classes": ["collapse"]}),
     ]
     readonly_fields = WORKFLOW_FIELDS
