@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import LazyObject, cached_property
 
 from articles.html import SanitizedHTMLField
 from articles.validators import validate_image_content, validate_section_slug
@@ -72,9 +72,22 @@ class PhotoCredit(models.Model):
         return self.name
 
 
+class _OriginalsStorage(LazyObject):
+    """
+    ``storages["originals"]``, looked up on every use rather than once when the model is
+    defined, so that a change of ``STORAGES`` (tests use temporary folders) is followed.
+    """
+
+    def _setup(self):
+        self._wrapped = storages["originals"]
+
+    def __getattr__(self, name):
+        return getattr(storages["originals"], name)
+
+
 def originals_storage():
     """Originals are kept out of the public media storage (settings.STORAGES["originals"])."""
-    return storages["originals"]
+    return _OriginalsStorage()
 
 
 class Photo(models.Model):

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles import notifications, revisions
+from articles import notifications, photos, revisions
 from articles.models import Article, WorkflowEvent
 from articles.permissions import can_submit_article, is_editor
 
@@ -143,6 +143,14 @@ def _check_reviewed_revision(article, revision_number):
     )
 
 
+def _check_photos(article, transition):
+    """Every photo readers would see must be in the library with alt text (``articles.photos``)."""
+    content = revisions.content_of(article)
+    problem = photos.publication_problem(lead_photo_id=content["lead_photo"], body=content["body"])
+    if problem:
+        raise TransitionError(f"Cannot {transition.label.lower()}: {problem}")
+
+
 @transaction.atomic
 def apply_transition(*, article, user, name, comment="", minor=False, correction="", revision=None, now=None):
     """
@@ -150,7 +158,8 @@ def apply_transition(*, article, user, name, comment="", minor=False, correction
 
     Raises ``TransitionError`` with a message for the user when the transition is unknown,
     not allowed from the current state, not allowed for this user, lacks its comment, or would
-    publish a revision other than the one reviewed (``revision``, a revision number).
+    publish a revision other than the one reviewed (``revision``, a revision number), or would
+    publish a photo without alt text.
     For "publish_update": ``minor`` keeps ``updated_at`` as it was; ``correction`` is a public
     correction note shown below the story. ``now`` lets the clock be injected (tests, commands).
     """
@@ -183,6 +192,7 @@ def apply_transition(*, article, user, name, comment="", minor=False, correction
 
     if name in {"publish", "publish_update"}:
         _check_reviewed_revision(locked, revision)
+        _check_photos(locked, transition)
         published_revision = _publish_latest_revision(locked, user, now, minor=minor, correction=correction)
         changed += ["live_revision", "submitted_revision", "has_unpublished_changes"]
     if name == "publish":

@@ -1,14 +1,16 @@
 """factory_boy factories for the newsroom's models. Tests build their data with these."""
 
 import io
+from pathlib import Path
 
 import factory
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from articles import roles, workflow
+from articles import photos, roles, workflow
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -25,6 +27,46 @@ def image_file(name="photo.jpg", size=(64, 48), image_format="JPEG", color=(30, 
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, image_format)
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+def image_bytes(image_format="JPEG", size=(64, 48), *, mode="RGB", color=(30, 90, 160), **save_options):
+    """An encoded picture of one colour, e.g. ``image_bytes("PNG", exif=...)``."""
+    buffer = io.BytesIO()
+    Image.new(mode, size, color).save(buffer, image_format, **save_options)
+    return buffer.getvalue()
+
+
+def animation_bytes(image_format="GIF", size=(40, 30), frames=3):
+    """An animation whose frames differ (so no encoder merges them), 100 ms each, looping."""
+    colours = [((n * 70) % 256, (n * 130) % 256, (n * 40 + 60) % 256) for n in range(frames)]
+    images = [Image.new("RGB", size, colour) for colour in colours]
+    buffer = io.BytesIO()
+    images[0].save(buffer, image_format, save_all=True, append_images=images[1:], duration=100, loop=0)
+    return buffer.getvalue()
+
+
+def uploaded(data, name="photo.jpg", content_type="image/jpeg"):
+    """An uploaded file as a form or view receives it: a name and Content-Type to be distrusted."""
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+def stored_state():
+    """Every file in the media and originals folders, and the photo and credit rows: residue checks."""
+    folders = [Path(settings.MEDIA_ROOT), Path(settings.STORAGES["originals"]["OPTIONS"]["location"])]
+    files = sorted(str(p) for folder in folders if folder.exists() for p in folder.rglob("*") if p.is_file())
+    return files, Photo.objects.count(), PhotoCredit.objects.count()
+
+
+def uploaded_photo(*, data=None, credit="Agency Photo", caption="", alt_text="Alt text", user=None, **kwargs):
+    """A photo added through the photo service, as an upload in the admin makes one."""
+    return photos.photo_create(
+        file=uploaded(data if data is not None else image_bytes()),
+        credit=credit,
+        caption=caption,
+        alt_text=alt_text,
+        user=user,
+        **kwargs,
+    )
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -4,12 +4,11 @@ Editor's Pick curation in ``articles.admin.picks``; the smaller models are regis
 """
 
 from django.contrib import admin
-from django.db.models import Count
-from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
+from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
-from articles.models import Author, Photo, PhotoCredit, Section, WorkflowEvent
+from articles.models import Author, Section, WorkflowEvent
 
 
 @admin.register(Section)
@@ -27,39 +26,6 @@ class AuthorAdmin(admin.ModelAdmin):
     search_fields = ["name", "affiliation"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
-
-
-@admin.register(PhotoCredit)
-class PhotoCreditAdmin(admin.ModelAdmin):
-    list_display = ["name", "photo_count"]
-    search_fields = ["name"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(photo_count=Count("photos"))
-
-    @admin.display(description="Photos", ordering="photo_count")
-    def photo_count(self, credit):
-        return credit.photo_count
-
-
-@admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail", "__str__", "credit", "width", "height", "created_at"]
-    list_select_related = ["credit"]
-    list_filter = ["credit"]
-    search_fields = ["caption", "alt_text", "credit__name"]
-    autocomplete_fields = ["credit"]
-    date_hierarchy = "created_at"
-    readonly_fields = ["width", "height", "uploaded_by", "created_at"]
-
-    @admin.display(description="Photo")
-    def thumbnail(self, photo):
-        return format_html('<img src="{}" alt="" width="80" style="height:auto">', photo.image.url)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(WorkflowEvent)

@@ -1,0 +1,90 @@
+"""
+Widgets for the desk's forms.
+
+``FocalPointWidget`` sets a photo's focal point by clicking on the photo. It renders the
+``focal_x`` number input together with a preview of the photo and a marker; a click on the preview
+writes both ``focal_x`` and its pair ``focal_y`` (fractions of the width and height, 0 to 1), and
+typing in either input moves the marker. Without JavaScript the two number inputs do the job on
+their own. Crops (articles/renditions.py) keep the focal point in frame.
+"""
+
+from django import forms
+from django.utils.html import format_html
+
+FOCAL_POINT_HELP = (
+    "Click on the photo where its subject is: the 16:9 and square crops keep that point in frame."
+)
+
+
+def _percent(value):
+    """A focal coordinate as a CSS percentage for the marker (the middle when unreadable)."""
+    try:
+        fraction = min(max(float(value), 0.0), 1.0)
+    except (TypeError, ValueError):
+        fraction = 0.5
+    return f"{fraction * 100:.1f}"
+
+
+class FocalPointWidget(forms.NumberInput):
+    """
+    The ``focal_x`` input with a clickable preview of ``image_url``. ``y_field`` names the
+    ``focal_y`` input it also fills (found in the same form, with the same prefix).
+    """
+
+    class Media:
+        css = {"all": ["admin/focal_point/focal_point.css"]}
+        js = ["admin/focal_point/focal_point.js"]
+
+    def __init__(self, attrs=None, *, image_url=None, y_value=None, x_field="focal_x", y_field="focal_y"):
+        super().__init__(attrs={"step": "0.001", "min": "0", "max": "1", **(attrs or {})})
+        self.image_url = image_url
+        self.y_value = y_value  # where the marker starts before the script reads the y input
+        self.x_field = x_field
+        self.y_field = y_field
+
+    def _y_name(self, name):
+        prefix = name.removesuffix(self.x_field) if name.endswith(self.x_field) else ""
+        return prefix + self.y_field
+
+    def render(self, name, value, attrs=None, renderer=None):
+        number_input = super().render(name, value, attrs, renderer)
+        return format_html(
+            '<div class="focal-point" data-focal-point data-y-name="{}">'
+            "{}"
+            '<div class="focal-point__preview" tabindex="0" role="group" aria-label="Focal point"{}>'
+            '<img class="focal-point__image" src="{}" alt="">'
+            '<span class="focal-point__marker" style="left: {}%; top: {}%"></span>'
+            "</div>"
+            '<p class="help focal-point__help">{}</p>'
+            "</div>",
+            self._y_name(name),
+            number_input,
+            "" if self.image_url else " hidden",
+            self.image_url or "",
+            _percent(value),
+            _percent(self.y_value),
+            FOCAL_POINT_HELP,
+        )
+
+
+class FocalPointFormMixin:
+    """
+    For a ModelForm of ``Photo``: ``focal_x`` gets the ``FocalPointWidget`` with a preview of the
+    photo being edited (on the add form, of the file chosen, shown by the script). ``focal_y``
+    stays a number input.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("focal_x")
+        if field is None:
+            return
+        image = getattr(self.instance, "image", None)
+        has_y = "focal_y" in self.fields
+        field.widget = FocalPointWidget(
+            attrs={**field.widget.attrs, "step": "0.001"},
+            image_url=image.url if image else None,
+            y_value=self["focal_y"].value() if has_y else None,
+        )
+        if has_y:
+            self.fields["focal_y"].widget.attrs.update({"step": "0.001", "min": "0", "max": "1"})
