@@ -11,7 +11,8 @@ trail and their "Written"/"Updated" times are spread over the last few days.
 Running it again changes nothing: rows are found by their natural keys (slug, name, username),
 existing stories, their photos and links are left as they are, and a workflow transition is
 only taken when a story is not in its demo state. Everything happens in one transaction; if it
-fails, the photo files written so far are removed as well.
+fails, the photo files written so far are removed as well. The new photos' renditions (sizes and
+crops, articles/renditions.py) are made once the transaction has committed.
 """
 
 import os
@@ -28,7 +29,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from articles import curation, revisions, roles, workflow
+from articles import curation, renditions, revisions, roles, workflow
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.models import (
@@ -227,6 +228,8 @@ class DemoLoader:
         self.saved_files.append((photo.image.storage, photo.image.name))
         photo.full_clean()
         photo.save()
+        # Its sizes and crops, once the demo is committed (none are made if loading fails).
+        renditions.make_renditions_on_commit(photo)
         self._count("photos")
         return photo
 

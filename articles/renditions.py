@@ -1,0 +1,422 @@
+"""
+Photo renditions: every photo at fixed widths, in WebP with a JPEG fallback, uncropped and cropped
+to 16:9 and 1:1 around its focal point, made once and kept in the public media storage.
+
+README: we use django-imagekit (6.1) for the renditions rather than sorl-thumbnail or
+easy-thumbnails, and rather than a module of our own. A rendition is an ImageKit *spec* (a class
+with processors, an output format and encoder options); ImageKit and its pilkit processors do the
+decoding, the colour-mode conversions (transparency onto white for JPEG, palette images), the
+encoding and the saving through Django's storage API, so S3 or ``InMemoryStorage`` work as the
+disk does. Its "optimistic" cache-file strategy is the model we need: files are made when the
+photo is saved and then assumed to exist, so a page builds its ``srcset`` from names alone, with
+no SQL query and no storage call per photo. sorl-thumbnail and easy-thumbnails both look every
+thumbnail up in a key-value store or database table when a page asks for it (a query or cache hit
+per image), and easy-thumbnails picks its output format per thumbnailer rather than per size, so a
+WebP and a JPEG of one size need tricks. What we add is small: the focal-point crop processor
+(pilkit's anchors align a crop with an edge rather than centring on a point), readable names that
+include the focal point (a new focal point gives new addresses, so no cache serves an old crop),
+and a cache lock so two workers never make the same files at once. (Checked with Django 6.1.3
+and Pillow 13: ImageKit keeps no tables, so it adds no migration and no query.)
+
+How it fits together:
+- ``rendition_set(photo, crop=...)`` and ``social_image(photo)`` describe renditions from the
+  photo's row alone (``image.name``, ``width``, ``height``, focal point): no I/O, for templates.
+- ``make_renditions(photo)`` makes every rendition that is missing; it is idempotent and safe to
+  call concurrently. Upload and focal-point changes call it after commit
+  (``make_renditions_on_commit``); ``manage.py make_renditions`` backfills. Pages never check
+  that a file exists: a photo saved some other way (a data migration, a test factory) has no
+  renditions until that command runs.
+"""
+
+import hashlib
+import logging
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property, partial
+from pathlib import PurePosixPath
+
+from django.core.cache import cache
+from django.db import transaction
+from imagekit import ImageSpec
+from imagekit.cachefiles import ImageCacheFile
+from imagekit.utils import process_image
+from PIL import Image
+
+logger = logging.getLogger(__name__)
+
+# The widths made of every photo (never wider than the photo itself; its own width, up to the
+# largest of these, is always made too).
+WIDTHS = (320, 640, 960, 1280, 1920)
+# Aspect ratios of the crops, by the name templates use; "" keeps the photo's own.
+CROPS = {"": None, "16x9": (16, 9), "1x1": (1, 1)}
+# Output formats, best first: <picture> offers WebP and falls back on JPEG.
+FORMATS = ("webp", "jpeg")
+MIME_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
+EXTENSIONS = {"webp": "webp", "jpeg": "jpg"}
+ENCODER_OPTIONS = {
+    "webp": {"quality": 80, "method": 4},
+    "jpeg": {"quality": 82, "optimize": True, "progressive": True},
+}
+# The image social networks show for a story (og:image): a 1200-wide 16:9 JPEG.
+SOCIAL_CROP, SOCIAL_WIDTH, SOCIAL_FORMAT = "16x9", 1200, "jpeg"
+# The width of the plain ``src`` for the rare browser that reads no srcset.
+FALLBACK_WIDTH = 960
+
+# The formats a served photo can be in (articles/validators.py; a phone's MPO comes out of the
+# JPEG parser): no other Pillow parser reads it.
+SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
+
+# A lock older than this is taken to belong to a worker that died.
+LOCK_TIMEOUT = 300
+LOCK_POLL_INTERVAL = 0.1
+
+
+class RenditionsBusy(Exception):
+    """Another worker held the photo's lock for longer than we were willing to wait."""
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """One file made from a photo: where it is kept and what it is. Computed, never looked up."""
+
+    storage: object
+    source_name: str
+    crop: str
+    width: int
+    height: int
+    format: str
+    focal: tuple  # (x, y) in thousandths; only in the names of crops
+
+    @cached_property
+    def name(self):
+        source = PurePosixPath(self.source_name)
+        label = f"{self.width}w"
+        if self.crop:
+            focal_x, focal_y = self.focal
+            label = f"{self.crop}-{focal_x:03d}-{focal_y:03d}-{label}"
+        return str(source.parent / "renditions" / source.name / f"{label}.{EXTENSIONS[self.format]}")
+
+    @property
+    def url(self):
+        return self.storage.url(self.name)
+
+    @property
+    def mime_type(self):
+        return MIME_TYPES[self.format]
+
+
+@dataclass(frozen=True)
+class RenditionSet:
+    """The renditions of one photo at one aspect: what a ``<picture>`` element needs."""
+
+    renditions: tuple
+
+    def of_format(self, fmt):
+        return [rendition for rendition in self.renditions if rendition.format == fmt]
+
+    def srcset(self, fmt):
+        return ", ".join(f"{rendition.url} {rendition.width}w" for rendition in self.of_format(fmt))
+
+    @property
+    def sources(self):
+        """``[(mime type, srcset)]`` for the ``<source>`` elements: every format but the fallback."""
+        return [(MIME_TYPES[fmt], self.srcset(fmt)) for fmt in FORMATS[:-1]]
+
+    @property
+    def fallback(self):
+        """The JPEG the ``<img>`` element names in ``src``; its size goes in width and height."""
+        jpegs = self.of_format(FORMATS[-1])
+        fitting = [rendition for rendition in jpegs if rendition.width <= FALLBACK_WIDTH]
+        return fitting[-1] if fitting else jpegs[0]
+
+
+def focal_point(photo):
+    """The photo's focal point in thousandths of its width and height (as used in names)."""
+    return (round(photo.focal_x * 1000), round(photo.focal_y * 1000))
+
+
+def crop_size(width, height, ratio):
+    """The largest ``ratio`` (w, h) box inside a ``width`` x ``height`` image."""
+    if ratio is None:
+        return width, height
+    ratio_w, ratio_h = ratio
+    if width * ratio_h > height * ratio_w:
+        return max(1, round(height * ratio_w / ratio_h)), height
+    return width, max(1, round(width * ratio_h / ratio_w))
+
+
+def crop_box(size, ratio, focal):
+    """
+    The ``ratio`` box cut from an image of ``size``, centred on ``focal`` (fractions of width and
+    height) as far as the edges allow: the focal point is always inside it.
+    """
+    width, height = size
+    box_w, box_h = crop_size(width, height, ratio)
+    left = min(max(round(focal[0] * width - box_w / 2), 0), width - box_w)
+    top = min(max(round(focal[1] * height - box_h / 2), 0), height - box_h)
+    return (left, top, left + box_w, top + box_h)
+
+
+def widths_for(available):
+    """The widths made from an image ``available`` pixels wide: never wider than it."""
+    largest = min(available, max(WIDTHS))
+    return sorted({width for width in WIDTHS if width < largest} | {largest})
+
+
+def _has_size(photo):
+    return bool(photo.image and photo.image.name and photo.width and photo.height)
+
+
+def _effective_crop(photo, crop):
+    """A crop that would keep the whole photo is no crop: its files are the uncropped ones."""
+    ratio = CROPS[crop]
+    if ratio and crop_size(photo.width, photo.height, ratio) == (photo.width, photo.height):
+        return ""
+    return crop
+
+
+def rendition_set(photo, *, crop=""):
+    """
+    The renditions of ``photo`` at aspect ``crop`` ("", "16x9" or "1x1"), every width and format.
+
+    Built from the row alone: no query, no storage call. ``None`` when the photo's size is not
+    known (a row without an image), and templates then show ``photo.image`` as it is.
+    """
+    if crop not in CROPS:
+        raise ValueError(f"Unknown crop {crop!r}: one of {sorted(CROPS)}.")
+    if not _has_size(photo):
+        return None
+    crop = _effective_crop(photo, crop)
+    box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
+    focal = focal_point(photo)
+    renditions = tuple(
+        Rendition(
+            storage=photo.image.storage,
+            source_name=photo.image.name,
+            crop=crop,
+            width=width,
+            height=max(1, round(width * box_h / box_w)),
+            format=fmt,
+            focal=focal,
+        )
+        for fmt in FORMATS
+        for width in widths_for(box_w)
+    )
+    return RenditionSet(renditions)
+
+
+def social_image(photo):
+    """The og:image of a story: a 16:9 JPEG 1200 wide (narrower only if the photo is)."""
+    if not _has_size(photo):
+        return None
+    crop = _effective_crop(photo, SOCIAL_CROP)
+    box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
+    width = min(SOCIAL_WIDTH, box_w)
+    return Rendition(
+        storage=photo.image.storage,
+        source_name=photo.image.name,
+        crop=crop,
+        width=width,
+        height=max(1, round(width * box_h / box_w)),
+        format=SOCIAL_FORMAT,
+        focal=focal_point(photo),
+    )
+
+
+def all_renditions(photo):
+    """Every rendition ``make_renditions`` makes of ``photo``, without duplicates (none if unsized)."""
+    if not _has_size(photo):
+        return []
+    renditions = {}
+    for crop in CROPS:
+        for rendition in rendition_set(photo, crop=crop).renditions:
+            renditions[rendition.name] = rendition
+    social = social_image(photo)
+    renditions[social.name] = social
+    return list(renditions.values())
+
+
+# --- Making the files -------------------------------------------------------------------------
+
+
+class FocalPointCrop:
+    """A pilkit processor: cut the largest ``ratio`` box centred on the focal point."""
+
+    def __init__(self, ratio, focal):
+        self.ratio = ratio
+        self.focal = focal
+
+    def process(self, image):
+        return image.crop(crop_box(image.size, self.ratio, self.focal))
+
+
+class ResizeExact:
+    """A pilkit processor: resize to exactly ``size`` (the aspect is already right)."""
+
+    def __init__(self, size):
+        self.size = size
+
+    def process(self, image):
+        if image.size == self.size:
+            return image
+        return image.resize(self.size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+class RenditionSpec(ImageSpec):
+    """
+    The ImageKit spec of one rendition. The name is ours (``Rendition.name``), and the source
+    can be handed over already decoded so that a photo is read once for all its renditions.
+    """
+
+    cachefile_strategy = "imagekit.cachefiles.strategies.Optimistic"
+    autoconvert = True
+
+    def __init__(self, source, *, rendition, decoded=None):
+        super().__init__(source)
+        self.rendition = rendition
+        self.decoded = decoded
+        self.format = rendition.format.upper()
+        self.options = ENCODER_OPTIONS[rendition.format]
+        ratio = CROPS[rendition.crop]
+        focal = (rendition.focal[0] / 1000, rendition.focal[1] / 1000)
+        self.processors = [
+            *([FocalPointCrop(ratio, focal)] if ratio else []),
+            ResizeExact((rendition.width, rendition.height)),
+        ]
+
+    @property
+    def cachefile_name(self):
+        return self.rendition.name
+
+    def generate(self):
+        if self.decoded is None:
+            return super().generate()
+        options = dict(self.options)
+        if icc_profile := self.decoded.info.get("icc_profile"):
+            options["icc_profile"] = icc_profile
+        return process_image(
+            self.decoded,
+            processors=self.processors,
+            format=self.format,
+            autoconvert=self.autoconvert,
+            options=options,
+        )
+
+
+class StorageBackend:
+    """
+    An ImageKit cache-file backend that asks the storage itself whether a file exists (no state
+    kept in the cache to go stale). Duplicate work is prevented by ``make_renditions``'s lock.
+    """
+
+    def exists(self, file):
+        return file.storage.exists(file.name)
+
+    def generate(self, file, force=False):
+        if self.exists(file):
+            if not force:
+                return
+            file.storage.delete(file.name)
+        file._generate()
+        file.close()
+
+
+_backend = StorageBackend()
+
+
+def _decode(photo, *, largest):
+    """The photo's image, decoded once (JPEGs at a reduced scale when that is plenty)."""
+    with photo.image.storage.open(photo.image.name, "rb") as file:
+        image = Image.open(file, formats=SOURCE_FORMATS)
+        # A JPEG can be decoded at 1/2, 1/4 or 1/8 scale: never smaller than what is needed.
+        image.draft("RGB", largest)
+        image.load()
+    if image.mode not in ("RGB", "RGBA"):
+        transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        image = image.convert("RGBA" if transparent else "RGB")
+    return image
+
+
+def _needed_size(photo, renditions):
+    """The smallest decoded size from which every rendition can be cut at full quality."""
+    scale = max(
+        rendition.width / crop_size(photo.width, photo.height, CROPS[rendition.crop])[0]
+        for rendition in renditions
+    )
+    return (round(photo.width * scale), round(photo.height * scale))
+
+
+def _lock_key(photo):
+    digest = hashlib.sha256(photo.image.name.encode()).hexdigest()[:32]
+    return f"renditions:lock:{digest}"
+
+
+@contextmanager
+def _generation_lock(photo, *, wait):
+    """
+    Hold the photo's lock while its renditions are made: ``cache.add`` is atomic (in Redis across
+    every worker), so one worker makes the files while the others wait and then find them made.
+    """
+    key, token = _lock_key(photo), uuid.uuid4().hex
+    deadline = time.monotonic() + wait
+    while not cache.add(key, token, LOCK_TIMEOUT):
+        if time.monotonic() >= deadline:
+            raise RenditionsBusy(f"The renditions of {photo.image.name} are being made by another worker.")
+        time.sleep(LOCK_POLL_INTERVAL)
+    try:
+        yield
+    finally:
+        if cache.get(key) == token:
+            cache.delete(key)
+
+
+def make_renditions(photo, *, force=False, wait=LOCK_TIMEOUT):
+    """
+    Make every rendition of ``photo`` that is not in storage yet; return the names written.
+
+    Idempotent: a second call finds every file and writes nothing. Concurrent calls for the
+    same photo queue on a lock, and the later ones find the files made (after ``wait`` seconds
+    they give up with ``RenditionsBusy``). ``force`` makes every file again, e.g. after the
+    encoder settings changed.
+    """
+    if not _has_size(photo):
+        return []
+    renditions = all_renditions(photo)
+    storage = photo.image.storage
+    with _generation_lock(photo, wait=wait):
+        missing = [rendition for rendition in renditions if force or not storage.exists(rendition.name)]
+        if not missing:
+            return []
+        decoded = _decode(photo, largest=_needed_size(photo, missing))
+        for rendition in missing:
+            spec = RenditionSpec(photo.image, rendition=rendition, decoded=decoded)
+            ImageCacheFile(spec, storage=storage, cachefile_backend=_backend).generate(force=force)
+    written = [rendition.name for rendition in missing]
+    logger.info("Made %d renditions of %s.", len(written), photo.image.name)
+    return written
+
+
+def make_renditions_on_commit(photo):
+    """
+    Make ``photo``'s renditions once the current transaction commits (right away outside one).
+
+    A failure is logged, not raised: the photo is saved either way, and ``manage.py
+    make_renditions`` can make what is missing later.
+    """
+    transaction.on_commit(partial(make_renditions, photo), robust=True)
+
+
+def stale_renditions(photo):
+    """Files in the photo's renditions folder that it no longer uses (crops of an old focal point)."""
+    if not _has_size(photo):
+        return []
+    storage = photo.image.storage
+    current = {rendition.name for rendition in all_renditions(photo)}
+    folder = str(PurePosixPath(next(iter(current))).parent)
+    try:
+        _, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    return sorted(name for name in (f"{folder}/{file}" for file in files) if name not in current)

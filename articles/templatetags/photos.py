@@ -1,0 +1,167 @@
+"""
+Template tags for showing photos: ``<picture>`` elements with WebP and JPEG renditions
+(``articles.renditions``), the story's social image, and credits for the photos in a body.
+
+Rendition addresses are computed from the photo's row, so none of these tags touches the
+database or the storage, except ``with_photo_credits``: one query for the photos of a body that
+has images, none for one that has not.
+"""
+
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
+
+from django import template
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles import renditions, selectors
+
+register = template.Library()
+
+# How wide a photo in the story column is shown (.story is at most 42rem wide).
+STORY_SIZES = "(min-width: 46rem) 42rem, 100vw"
+
+
+def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None):
+    """
+    What ``includes/picture.html`` needs to show ``photo``: a ``<source>`` per modern format and
+    a JPEG ``<img>`` with ``srcset``, ``sizes`` and the rendition's width and height (so the
+    page keeps the photo's space before it loads). ``eager`` is for the one photo at the top of
+    the page; the others load when scrolled near.
+    """
+    rendition_set = renditions.rendition_set(photo, crop=crop)
+    context = {
+        "alt": photo.alt_text if alt is None else alt,
+        "sizes": sizes,
+        "loading": "eager" if eager else "lazy",
+        "fetchpriority": "high" if eager else "",
+    }
+    if rendition_set is None:
+        # No known size, no renditions: the served image as it is.
+        return {**context, "src": photo.image.url, "width": photo.width, "height": photo.height}
+    fallback = rendition_set.fallback
+    return {
+        **context,
+        "sources": rendition_set.sources,
+        "src": fallback.url,
+        "srcset": rendition_set.srcset(fallback.format),
+        "width": fallback.width,
+        "height": fallback.height,
+    }
+
+
+@register.inclusion_tag("includes/picture.html")
+def picture(photo, crop="", sizes="100vw", eager=False, alt=None):
+    """
+    ``{% picture photo crop="16x9" sizes="..." eager=True %}``: the photo as a ``<picture>``.
+    ``crop`` is "" (the photo's own shape), "16x9" or "1x1", cut around its focal point.
+    """
+    return picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
+
+
+@register.simple_tag
+def social_image(photo):
+    """
+    ``{% social_image photo as image %}``: the 1200-wide 16:9 JPEG for og:image, with ``url``,
+    ``width``, ``height`` and ``mime_type``; ``None`` when the photo's size is unknown.
+    """
+    return renditions.social_image(photo)
+
+
+# --- Photos in a story's body -----------------------------------------------------------------
+
+# A start tag whose attribute values may hold ">" (quoted values are skipped whole).
+_IMG = r"<img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>"
+_BODY_IMAGE = re.compile(
+    rf"(?P<figure><figure\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>\s*(?P<figure_img>{_IMG})\s*"
+    rf"(?:<figcaption>(?P<caption>.*?)</figcaption>\s*)?</figure>)"
+    rf"|(?P<paragraph><p>\s*(?P<paragraph_img>{_IMG})\s*</p>)"
+    rf"|(?P<inline>{_IMG})",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+class _StartTag(HTMLParser):
+    """Reads the attributes of one start tag, character references decoded."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.attributes = {}
+
+    def handle_starttag(self, tag, attrs):
+        self.attributes = {name: value or "" for name, value in attrs}
+
+
+def _attributes(tag):
+    parser = _StartTag()
+    parser.feed(tag)
+    parser.close()
+    return parser.attributes
+
+
+def _media_name(src):
+    """The storage name an own-media address points at (as articles.html allows), else ``None``."""
+    parts = urlsplit(src)
+    media_path = "/" + settings.MEDIA_URL.lstrip("/")
+    if parts.scheme or parts.netloc or not parts.path.startswith(media_path):
+        return None
+    return unquote(parts.path.removeprefix(media_path)) or None
+
+
+def _image_of(match):
+    tag = match["figure_img"] or match["paragraph_img"] or match["inline"]
+    attributes = _attributes(tag)
+    return _media_name(attributes.get("src", "")), attributes.get("alt", "")
+
+
+def _credit(photo):
+    return format_html('<span class="credit">Photo : {}</span>', photo.credit.name)
+
+
+def _photo_markup(match, photo, alt):
+    context = picture_context(photo, sizes=STORY_SIZES, alt=alt or photo.alt_text)
+    picture_html = mark_safe(render_to_string("includes/picture.html", context).strip())
+    if match["inline"]:
+        # Inside running text (a paragraph cannot hold a figure): the picture and its credit.
+        return format_html('<span class="photo photo--inline">{}{}</span>', picture_html, _credit(photo))
+    caption = ""
+    if match["caption"]:
+        # The editor's own caption: part of the body, cleaned by articles.html like the rest of it.
+        caption = format_html('<span class="photo__caption">{}</span>', mark_safe(match["caption"]))
+    return format_html(
+        '<figure class="photo photo--body">{}<figcaption>{}{}</figcaption></figure>',
+        picture_html,
+        caption,
+        _credit(photo),
+    )
+
+
+@register.filter
+def with_photo_credits(body):
+    """
+    ``{{ article.body|with_photo_credits }}``: the story's body (HTML cleaned by articles.html
+    when saved, so marked safe like ``|safe`` would) with each of our photos in it shown as a
+    ``<picture>`` with renditions and a "Photo : <credit>" line.
+
+    Only ``<img>`` tags whose address is in our media and belongs to a Photo are rewritten,
+    from nothing but that address and their alt text; anything else is left as it is. The
+    photos are found in one query, and only when the body has an image at all.
+    """
+    body = str(body or "")
+    if "<img" not in body.lower():
+        return mark_safe(body)
+    matches = list(_BODY_IMAGE.finditer(body))
+    names = {name for name, _ in map(_image_of, matches) if name}
+    if not names:
+        return mark_safe(body)
+    photos = selectors.photos_by_image(names=names)
+
+    def rewrite(match):
+        name, alt = _image_of(match)
+        photo = photos.get(name)
+        return _photo_markup(match, photo, alt) if photo else match[0]
+
+    return mark_safe(_BODY_IMAGE.sub(rewrite, body))
