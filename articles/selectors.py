@@ -10,8 +10,8 @@ same number of queries whether it shows one related story or twenty.
 import datetime
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from articles.models import (
@@ -20,6 +20,7 @@ from articles.models import (
     ArticleRevision,
     Author,
     EditorsPick,
+    Photo,
     RelatedArticle,
     Section,
 )
@@ -138,6 +139,15 @@ def published_corrections():
     )
 
 
+def photos_by_image(*, names):
+    """
+    The photos whose image files are ``names`` (storage names), with their credits, in one
+    query: ``{image name: photo}``. For the photos placed in a story's body.
+    """
+    photos = Photo.objects.select_related("credit").filter(image__in=names)
+    return {photo.image.name: photo for photo in photos}
+
+
 def article_was_published(*, slug):
     """
     Whether readers once saw the story with this slug and no longer can (it answers 410 Gone):
@@ -194,3 +204,62 @@ def editors_picks(*, section=None, exclude=None, limit=None):
     for pick in picks:
         articles.setdefault(pick.article_id, pick.article)
     return list(articles.values())[:limit]
+
+
+# How many stories a feed carries, newest first.
+FEED_ITEMS = 30
+# A search looks for at most this many words; more would only slow the query down.
+SEARCH_MAX_WORDS = 10
+
+
+def feed_articles(*, section=None, limit=FEED_ITEMS):
+    """
+    The newest ``limit`` published stories (of one section, or of all) for an RSS feed.
+
+    Like ``article_list`` with the bylines and their authors in one extra query, for the feed's
+    author names (``Article.byline_authors``); the long texts stay in the database.
+    """
+    return list(
+        article_list(section=section).prefetch_related(
+            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
+        )[:limit]
+    )
+
+
+def sitemap_articles():
+    """
+    Every published story, newest first, with only what a sitemap entry needs: its address
+    (slug, section slug, first publication) and its last change (``updated_at``).
+    """
+    return (
+        Article.objects.published()
+        .select_related("section")
+        .only("slug", "written_at", "updated_at", "created_at", "section__slug")
+        .newest_first()
+    )
+
+
+def sitemap_articles_lastmod():
+    """When the newest change to a published story was made (its update, or first publication)."""
+    return sitemap_articles().aggregate(lastmod=Max(Coalesce("updated_at", "written_at")))["lastmod"]
+
+
+def search_words(query):
+    """The words of a reader's search, at most ``SEARCH_MAX_WORDS`` of them."""
+    return query.split()[:SEARCH_MAX_WORDS]
+
+
+def article_search(*, query):
+    """
+    Published stories whose headline, summary or anchor's lead contains every word of
+    ``query`` (case-insensitive), newest first, as cards. No words: no stories.
+    """
+    words = search_words(query)
+    if not words:
+        return Article.objects.none()
+    articles = Article.objects.published()
+    for word in words:
+        articles = articles.filter(
+            Q(headline__icontains=word) | Q(summary__icontains=word) | Q(anchor_lead__icontains=word)
+        )
+    return _cards(articles.newest_first())

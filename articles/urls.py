@@ -1,16 +1,16 @@
 """
 The reader site's addresses.
 
-The fixed prefixes (``authors/``, ``archive/``) come before the ``<section_slug>/`` catch, so a
-section slugged "archive" or "authors" can never take their addresses (its own front page,
-``/archive/``, still works). Sections slugged like a project-level prefix ("admin", "ckeditor5",
-"consent", "cookie-policy", "media", "static") would lose their front page to it, so those
-slugs are for the section model to refuse.
+The fixed prefixes (``authors/``, ``archive/``, ``search/``, ``feeds/``) come before the
+``<section_slug>/`` catch, so a section slugged "archive" or "authors" can never take their
+addresses (its own front page, ``/archive/``, still works). Sections slugged like a
+project-level prefix ("admin", "ckeditor5", "consent", "cookie-policy", "media", "static") would
+lose their front page to it, so those slugs are for the section model to refuse.
 """
 
 from django.urls import path, register_converter
 
-from articles import views
+from articles import feeds, views
 
 
 class FourDigitYearConverter:
@@ -47,6 +47,9 @@ urlpatterns = [
     path("preview/shared/<str:token>/", views.shared_preview, name="shared_preview"),
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("archive/<yyyy:year>/<mm:month>/<mm:day>/", views.archive_day, name="archive_day"),
+    path("search/", views.search, name="search"),
+    path("feeds/latest/", feeds.LatestStoriesFeed(), name="feed_latest"),
+    path("feeds/<slug:section_slug>/", feeds.SectionStoriesFeed(), name="feed_section"),
     path("<slug:section_slug>/", views.section_detail, name="section"),
     path(
         "<slug:section_slug>/<int:year>/<str:month>/<str:day>/<slug:slug>/",

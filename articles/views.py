@@ -84,6 +84,19 @@ def archive_day(request, year, month, day):
     )
 
 
+def search(request):
+    """
+    Published stories whose headline, summary or anchor's lead contain every word of ``?q=``,
+    newest first, 20 a page. Without words it shows the form only. Context: ``query`` (as typed,
+    escaped by the template), ``search_params`` (for the page links) and ``page_obj`` (``None``
+    without words).
+    """
+    query = request.GET.get("q", "").strip()
+    page_obj = paginate(request, selectors.article_search(query=query)) if query else None
+    context = {"query": query, "search_params": {"q": query}, "page_obj": page_obj}
+    return render(request, "articles/search.html", context)
+
+
 def article_detail(request, section_slug, year, month, day, slug):
     """
     One published story with its Related News and Editor's Pick blocks.

@@ -67,15 +67,20 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_ckeditor_5",
+    # Photo renditions (articles/renditions.py).
+    "imagekit",
     "articles",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Whole pages for anonymous readers, before sessions are even looked at (newsroom/pagecache.py).
+    "newsroom.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,7 +153,17 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Media go only through Django's storage API, so moving them to S3-compatible storage is a
 # settings change (django-storages; see the README). "originals" holds uploads as received,
-# never served.
+# never served. No code asks for a file's path (tests/test_photos.py runs uploads on
+# InMemoryStorage to keep it so). For S3 (or MinIO, R2...), `pip install django-storages[s3]`
+# and set, for example:
+#   STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+#       "bucket_name": "newsroom-media", "querystring_auth": False, "file_overwrite": False,
+#       "custom_domain": "media.example.com"}}   # + "endpoint_url" for MinIO, R2...
+#   STORAGES["originals"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+#       "bucket_name": "newsroom-originals", "default_acl": "private", "querystring_auth": True,
+#       "file_overwrite": False}}
+#   MEDIA_URL = "https://media.example.com/"
+# (the originals bucket must not be public: it keeps the GPS and camera data the served copies lose).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "originals": {
@@ -191,6 +206,19 @@ NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "Newsroom World Radio News")
 NEWSROOM_ADMIN_BASE_URL = env("NEWSROOM_ADMIN_BASE_URL", "http://127.0.0.1:8000")
 # How long a "share preview" link works, in seconds (48 hours).
 NEWSROOM_PREVIEW_MAX_AGE = int(env("NEWSROOM_PREVIEW_MAX_AGE", str(48 * 3600)))
+# The full-page cache for anonymous readers (newsroom/pagecache.py).
+NEWSROOM_PAGE_CACHE_ALIAS = "default"
+NEWSROOM_PAGE_CACHE_TTL = int(env("NEWSROOM_PAGE_CACHE_TTL", "300"))
+NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "articles.selectors.next_visibility_change"
+# What reader pages tell browsers and shared caches (nginx, a CDN): a one-second shared copy,
+# served stale while it refreshes or while the application is down.
+NEWSROOM_READER_CACHE_CONTROL = {
+    "public": True,
+    "max_age": int(env("NEWSROOM_BROWSER_MAX_AGE", "10")),
+    "s_maxage": int(env("NEWSROOM_SHARED_MAX_AGE", "1")),
+    "stale_while_revalidate": 30,
+    "stale_if_error": 86400,
+}
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
 
@@ -211,9 +239,33 @@ CKEDITOR_5_CONFIGS = {
                 {"model": "heading4", "view": "h4", "title": "Heading 4", "class": "ck-heading_heading4"},
             ]
         },
+        # A selected image offers its alt text: written in the story, it is what readers get and
+        # it satisfies the publication rule (articles/photos.py), as the photo library's does.
+        "image": {"toolbar": ["imageTextAlternative"]},
     },
 }
 CKEDITOR_5_FILE_UPLOAD_PERMISSION = "staff"
+# Images uploaded inside the editor go to our view (articles/uploads.py), which makes Photo records
+# through the photo service; the package's own view, which keeps any image under its own name,
+# is not routed at all. The file chooser offers only the formats we accept.
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "photo_editor_upload"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "png", "webp", "gif"]
+
+# Photo uploads (articles/photos.py, articles/uploads.py). A file over the size limit is refused
+# while it streams in, before it is all read; an image whose width × height × frames is over the
+# pixel limit is refused from its header, before it is decoded (decompression bombs).
+NEWSROOM_UPLOAD_MAX_BYTES = int(env("NEWSROOM_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+NEWSROOM_UPLOAD_MAX_PIXELS = int(env("NEWSROOM_UPLOAD_MAX_PIXELS", str(50_000_000)))
+# The credit given to images uploaded inside the editor (its upload sends only the file); the
+# desk changes it in the photo library.
+NEWSROOM_DEFAULT_CREDIT = env("NEWSROOM_DEFAULT_CREDIT", NEWSROOM_SITE_NAME)
+# The size limit is enforced by the first handler; Django's own handlers then keep the file in
+# memory (up to FILE_UPLOAD_MAX_MEMORY_SIZE) or in a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "articles.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Cookie consent (newsroom/consent.py). "implied": continued use is consent, the notice has Close
 # (the reference site's way). "opt-in": Accept/Reject, nothing non-essential before Accept.

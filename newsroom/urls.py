@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
+from articles import uploads
+from articles.sitemaps import sitemaps
 from newsroom import consent
 
 admin.site.site_header = "Newsroom"
@@ -11,12 +14,22 @@ admin.site.index_title = "Desk"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("ckeditor5/", include("django_ckeditor_5.urls")),
+    # Images uploaded inside the editor become Photos (articles/uploads.py). The package's own
+    # upload view (django_ckeditor_5.urls) is deliberately not routed: it keeps any file as named.
+    path("ckeditor5/upload/", uploads.editor_image_upload, name="photo_editor_upload"),
     # Cookie consent: before the articles' <section_slug>/ catch-all (see newsroom/consent.py).
     path("consent/", consent.choose, name="consent"),
     path("consent/state.css", consent.state_css, name="consent_state_css"),
     path("consent/scripts.js", consent.scripts_js, name="consent_scripts"),
     path("cookie-policy/", consent.cookie_policy, name="cookie_policy"),
+    # An index of the sitemaps, each in its own file and paged with ?p=N (articles/sitemaps.py).
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap"},
+        name="sitemap_index",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path("", include("articles.urls")),
 ]
 

@@ -1,0 +1,198 @@
+"""
+Full-page cache for anonymous readers, with exact invalidation by tags.
+
+Readers outnumber editors by orders of magnitude, and every anonymous reader gets the same bytes
+for a page (see ``newsroom/consent.py``), so a whole rendered page can be kept and served again
+without touching the database. The hard part is never serving a page that shows something that
+has changed. The design:
+
+* A view says what its page shows by calling :func:`tag` with cache tags (for example
+  ``article:12``, ``section:3``, ``picks``). Only tagged responses are stored, so a page nobody
+  thought about is never cached by accident.
+* Each tag has a *version* token in the cache. A stored page remembers the versions of its tags
+  when it was rendered; on the next request the middleware reads the current versions (one
+  ``get_many``) and serves the page only if none has moved. :func:`invalidate` moves the tags
+  (a new random token each), so every page that showed a changed thing is refreshed on its next
+  request, across all workers sharing the cache (Redis in production). The application calls it
+  from ``transaction.on_commit`` only, so a rolled-back change invalidates nothing and a reader
+  never gets a page rendered from uncommitted data cached over the committed one.
+* A page is stored for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the next
+  moment a story is due to go live or come down (:func:`set_next_change`): visibility that
+  changes with the clock alone is refreshed on time without anyone acting.
+* Only GET/HEAD requests without a session cookie are served from or stored in the cache; staff
+  (logged in), previews and the admin always get a fresh page. Responses that set a cookie or vary
+  on it are never stored.
+* Each page carries an ``ETag`` (a hash of its bytes) and ``Last-Modified`` (when it was
+  rendered); a conditional request for a cached page gets a 304 without any SQL query.
+
+The HTTP caching headers for shared caches (``Cache-Control: public, max-age, s-maxage,
+stale-while-revalidate, stale-if-error``) are set here too, for every response the middleware
+would store, so nginx or a CDN in front can hold pages for ``s-maxage`` seconds (one) and keep
+serving a stale copy while it refreshes or when the application is down.
+"""
+
+import hashlib
+import uuid
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.http import http_date
+from django.utils.module_loading import import_string
+
+PAGE_PREFIX = "page:"
+TAG_PREFIX = "tag:"
+NEXT_CHANGE_KEY = "page-cache:next-change"
+NOTHING_SCHEDULED = "none"
+# Response attribute a view's tags are collected on.
+TAGS_ATTRIBUTE = "cache_tags"
+# Headers a stored page keeps; everything else is recomputed.
+KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+
+
+def _cache():
+    return caches[settings.NEWSROOM_PAGE_CACHE_ALIAS]
+
+
+def tag(response, *tags):
+    """Declare what ``response`` shows; only tagged responses are cached."""
+    existing = getattr(response, TAGS_ATTRIBUTE, set())
+    setattr(response, TAGS_ATTRIBUTE, existing | {str(t) for t in tags})
+    return response
+
+
+def invalidate(*tags):
+    """Refresh every cached page showing any of ``tags`` (call from ``transaction.on_commit``)."""
+    if tags:
+        _cache().set_many({TAG_PREFIX + str(t): uuid.uuid4().hex for t in set(tags)}, None)
+
+
+def set_next_change(moment):
+    """
+    Tell the cache when visibility next changes by the clock alone (an embargo or a take-down);
+    ``None`` when nothing is scheduled. Stored pages never outlive that moment.
+    """
+    value = moment.timestamp() if moment else NOTHING_SCHEDULED
+    _cache().set(NEXT_CHANGE_KEY, value, None)
+
+
+def _tag_versions(cache, tags):
+    keys = [TAG_PREFIX + t for t in tags]
+    versions = cache.get_many(keys)
+    missing = {key: uuid.uuid4().hex for key in keys if key not in versions}
+    if missing:
+        # add(), not set(): two workers storing at once must not move each other's versions.
+        for key, token in missing.items():
+            cache.add(key, token, None)
+        versions.update(cache.get_many(list(missing)))
+    return versions
+
+
+def _page_key(request):
+    # Scheme and host are part of the address: http and https copies are different pages.
+    url = request.build_absolute_uri()
+    return PAGE_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+
+
+def _next_change(cache, now):
+    """When visibility next changes by the clock, as a timestamp, or None."""
+    next_change = cache.get(NEXT_CHANGE_KEY)
+    if next_change is None or (next_change != NOTHING_SCHEDULED and next_change <= now.timestamp()):
+        # Unknown, or that moment has passed: ask the application (one query), then remember.
+        moment = import_string(settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE)(now=now)
+        set_next_change(moment)
+        return moment.timestamp() if moment else None
+    return None if next_change == NOTHING_SCHEDULED else next_change
+
+
+def _seconds_to_live(cache, now):
+    ttl = settings.NEWSROOM_PAGE_CACHE_TTL
+    next_change = _next_change(cache, now)
+    if next_change is not None:
+        ttl = min(ttl, int(next_change - now.timestamp()))
+    return max(ttl, 0)
+
+
+def set_shared_cache_headers(response):
+    patch_cache_control(response, **settings.NEWSROOM_READER_CACHE_CONTROL)
+
+
+class PageCacheMiddleware:
+    """Serve and store whole pages for anonymous readers (see the module docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not self._cacheable_request(request):
+            return self.get_response(request)
+        cache = _cache()
+        key = _page_key(request)
+        hit = self._serve_stored(request, cache, key)
+        if hit is not None:
+            return hit
+        response = self.get_response(request)
+        if self._storable(response):
+            self._store(cache, key, response)
+        return response
+
+    def _cacheable_request(self, request):
+        if request.method not in ("GET", "HEAD"):
+            return False
+        # Anyone with a session (staff, in practice) gets fresh pages; previews are never cached.
+        return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+    def _storable(self, response):
+        return (
+            response.status_code == 200
+            and getattr(response, TAGS_ATTRIBUTE, None)
+            and not response.cookies
+            and not getattr(response, "streaming", False)
+            and "cookie" not in response.get("Vary", "").lower()
+            and "private" not in response.get("Cache-Control", "")
+            and "no-store" not in response.get("Cache-Control", "")
+        )
+
+    def _store(self, cache, key, response):
+        now = timezone.now()
+        ttl = _seconds_to_live(cache, now)
+        etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(now.timestamp())
+        set_shared_cache_headers(response)
+        response["X-Page-Cache"] = "MISS"
+        if ttl <= 0:
+            return
+        tags = sorted(getattr(response, TAGS_ATTRIBUTE))
+        entry = {
+            "content": response.content,
+            "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
+            "etag": etag,
+            "stored_at": now.timestamp(),
+            "versions": _tag_versions(cache, tags),
+        }
+        cache.set(key, entry, ttl)
+
+    def _serve_stored(self, request, cache, key):
+        entry = cache.get(key)
+        if entry is None:
+            return None
+        current = cache.get_many(list(entry["versions"]))
+        if current != entry["versions"]:
+            return None
+        response = HttpResponse(entry["content"])
+        for name, value in entry["headers"].items():
+            response[name] = value
+        response["ETag"] = entry["etag"]
+        response["Last-Modified"] = http_date(entry["stored_at"])
+        set_shared_cache_headers(response)
+        response["X-Page-Cache"] = "HIT"
+        conditional = get_conditional_response(
+            request,
+            etag=entry["etag"],
+            last_modified=int(entry["stored_at"]),
+            response=response,
+        )
+        return conditional

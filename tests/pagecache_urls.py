@@ -1,0 +1,33 @@
+"""A tiny site for testing newsroom.pagecache on its own."""
+
+from django.http import HttpResponse
+from django.urls import path
+
+from newsroom import pagecache
+
+RENDERS = []
+
+
+def tagged(request, name):
+    RENDERS.append(name)
+    response = HttpResponse(f"page {name} #{len(RENDERS)}")
+    return pagecache.tag(response, "site", f"thing:{name}")
+
+
+def untagged(request):
+    RENDERS.append("untagged")
+    return HttpResponse(f"untagged #{len(RENDERS)}")
+
+
+def sets_cookie(request):
+    RENDERS.append("cookie")
+    response = pagecache.tag(HttpResponse("cookie"), "site")
+    response.set_cookie("x", "1")
+    return response
+
+
+urlpatterns = [
+    path("tagged/<str:name>/", tagged),
+    path("untagged/", untagged),
+    path("cookie/", sets_cookie),
+]

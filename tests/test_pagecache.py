@@ -1,0 +1,117 @@
+"""The full-page cache: stores tagged anonymous pages, refreshes exactly what an invalidation names."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from newsroom import pagecache
+from tests import pagecache_urls
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def tiny_site(settings):
+    settings.ROOT_URLCONF = "tests.pagecache_urls"
+    settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "tests.test_pagecache.nothing_scheduled"
+    pagecache_urls.RENDERS.clear()
+
+
+def nothing_scheduled(*, now):
+    return None
+
+
+def test_second_request_is_served_from_the_cache(client, django_assert_num_queries):
+    first = client.get("/tagged/a/")
+    with django_assert_num_queries(0):
+        second = client.get("/tagged/a/")
+
+    assert first.content == second.content
+    assert (first["X-Page-Cache"], second["X-Page-Cache"]) == ("MISS", "HIT")
+    assert pagecache_urls.RENDERS == ["a"]
+
+
+def test_invalidating_a_tag_refreshes_only_pages_showing_it(client):
+    client.get("/tagged/a/")
+    client.get("/tagged/b/")
+
+    pagecache.invalidate("thing:a")
+
+    assert client.get("/tagged/a/")["X-Page-Cache"] == "MISS"
+    assert client.get("/tagged/b/")["X-Page-Cache"] == "HIT"
+    assert pagecache_urls.RENDERS == ["a", "b", "a"]
+
+
+def test_shared_tag_refreshes_every_page(client):
+    client.get("/tagged/a/")
+    client.get("/tagged/b/")
+
+    pagecache.invalidate("site")
+
+    assert client.get("/tagged/a/")["X-Page-Cache"] == "MISS"
+    assert client.get("/tagged/b/")["X-Page-Cache"] == "MISS"
+
+
+def test_untagged_pages_and_cookie_setting_pages_are_never_stored(client):
+    client.get("/untagged/")
+    client.get("/untagged/")
+    client.get("/cookie/")
+    client.get("/cookie/")
+
+    assert pagecache_urls.RENDERS == ["untagged", "untagged", "cookie", "cookie"]
+
+
+def test_requests_with_a_session_bypass_the_cache(client, settings):
+    client.get("/tagged/a/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "anything"
+
+    response = client.get("/tagged/a/")
+
+    assert "X-Page-Cache" not in response
+    assert pagecache_urls.RENDERS == ["a", "a"]
+
+
+def test_conditional_request_for_a_cached_page_is_a_304_without_queries(client, django_assert_num_queries):
+    etag = client.get("/tagged/a/")["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get("/tagged/a/", HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    assert client.get("/tagged/a/", HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_reader_pages_carry_shared_cache_headers(client):
+    response = client.get("/tagged/a/")
+
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=10", "s-maxage=1", "stale-while-revalidate=30", "stale-if-error=86400"} <= (
+        cache_control
+    )
+    assert "Last-Modified" in response
+    assert "Set-Cookie" not in response
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_seconds_to_live_is_bounded_by_the_next_change(settings):
+    from django.core.cache import cache
+
+    now = timezone.now()
+    settings.NEWSROOM_PAGE_CACHE_TTL = 300
+    pagecache.set_next_change(now + timedelta(seconds=42))
+    assert pagecache._seconds_to_live(cache, now) == 42
+    pagecache.set_next_change(None)
+    assert pagecache._seconds_to_live(cache, now) == 300
+
+
+def test_a_passed_change_moment_is_recomputed(settings):
+    from django.core.cache import cache
+
+    now = timezone.now()
+    pagecache.set_next_change(now - timedelta(seconds=1))
+    with mock.patch("tests.test_pagecache.nothing_scheduled", return_value=now + timedelta(seconds=7)) as ask:
+        assert pagecache._seconds_to_live(cache, now) == 7
+    ask.assert_called_once()
