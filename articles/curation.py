@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from articles import cachetags
 from articles.models import Article, CurationEvent, EditorsPick, Section
 from articles.permissions import is_curator
 
@@ -285,6 +286,7 @@ def _record(action, pick, user, detail):
     CurationEvent.objects.create(
         action=action, article=pick.article, section=pick.section, actor=user, detail=detail
     )
+    cachetags.picks_changed()
 
 
 def _local(moment):

@@ -13,12 +13,18 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 
 from articles import selectors
+from articles.cachetags import LISTING, SITE
+from newsroom.pagecache import tag
 
 
 class LatestStoriesFeed(Feed):
     """``/feeds/latest/``: the newest stories of every section."""
 
     feed_type = Rss201rev2Feed
+
+    def __call__(self, request, *args, **kwargs):
+        # Any story going live or coming down changes a feed (articles/cachetags.py).
+        return tag(super().__call__(request, *args, **kwargs), SITE, LISTING)
 
     def title(self):
         return f"{settings.NEWSROOM_SITE_NAME}: latest stories"

@@ -10,7 +10,7 @@ same number of queries whether it shows one related story or twenty.
 import datetime
 
 from django.conf import settings
-from django.db.models import F, Max, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
@@ -263,3 +263,17 @@ def article_search(*, query):
             Q(headline__icontains=word) | Q(summary__icontains=word) | Q(anchor_lead__icontains=word)
         )
     return _cards(articles.newest_first())
+
+
+def next_visibility_change(*, now=None):
+    """
+    The next moment a story goes live or comes down by the clock alone (an embargo lifting,
+    a take-down time), or ``None``. The page cache never keeps a page past it.
+    """
+    now = now or timezone.now()
+    upcoming = Article.objects.filter(status__in=Article.Status.approved()).aggregate(
+        publish=Min("publish_at", filter=Q(publish_at__gt=now)),
+        expire=Min("expire_at", filter=Q(expire_at__gt=now)),
+    )
+    moments = [moment for moment in upcoming.values() if moment is not None]
+    return min(moments) if moments else None

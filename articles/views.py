@@ -14,8 +14,10 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
 
-from articles import preview, selectors
+from articles import cachetags, preview, selectors
+from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
+from newsroom.pagecache import tag
 
 STORIES_PER_PAGE = 20
 
@@ -42,21 +44,23 @@ def home(request):
         "section_blocks": selectors.latest_by_section(exclude=top_story),
         "picks": selectors.editors_picks(),
     }
-    return render(request, "articles/home.html", context)
+    return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 
 
 def section_detail(request, section_slug):
     """A section's published stories, newest first, 20 a page. Context: ``section``, ``page_obj``."""
     section = get_object_or_404(selectors.section_list(), slug=section_slug)
     page_obj = paginate(request, selectors.article_list(section=section))
-    return render(request, "articles/section.html", {"section": section, "page_obj": page_obj})
+    response = render(request, "articles/section.html", {"section": section, "page_obj": page_obj})
+    return tag(response, SITE, cachetags.section(section.pk))
 
 
 def author_detail(request, author_slug):
     """An author's published stories, newest first. Context: ``author``, ``page_obj``."""
     author = get_object_or_404(selectors.author_list(), slug=author_slug)
     page_obj = paginate(request, selectors.article_list(author=author))
-    return render(request, "articles/author.html", {"author": author, "page_obj": page_obj})
+    response = render(request, "articles/author.html", {"author": author, "page_obj": page_obj})
+    return tag(response, SITE, LISTING)
 
 
 def _archive_date(year, month, day=1):
@@ -70,18 +74,16 @@ def archive_month(request, year, month):
     """Stories first published in one month. Context: ``month`` (a date), ``page_obj``."""
     month_start = _archive_date(year, month)
     page_obj = paginate(request, selectors.article_archive(year=year, month=month))
-    return render(request, "articles/archive.html", {"month": month_start, "day": None, "page_obj": page_obj})
+    context = {"month": month_start, "day": None, "page_obj": page_obj}
+    return tag(render(request, "articles/archive.html", context), SITE, LISTING)
 
 
 def archive_day(request, year, month, day):
     """Stories first published on one day. Context: ``month``, ``day`` (dates), ``page_obj``."""
     date = _archive_date(year, month, day)
     page_obj = paginate(request, selectors.article_archive(year=year, month=month, day=day))
-    return render(
-        request,
-        "articles/archive.html",
-        {"month": date.replace(day=1), "day": date, "page_obj": page_obj},
-    )
+    context = {"month": date.replace(day=1), "day": date, "page_obj": page_obj}
+    return tag(render(request, "articles/archive.html", context), SITE, LISTING)
 
 
 def search(request):
@@ -94,7 +96,7 @@ def search(request):
     query = request.GET.get("q", "").strip()
     page_obj = paginate(request, selectors.article_search(query=query)) if query else None
     context = {"query": query, "search_params": {"q": query}, "page_obj": page_obj}
-    return render(request, "articles/search.html", context)
+    return tag(render(request, "articles/search.html", context), SITE, LISTING)
 
 
 def article_detail(request, section_slug, year, month, day, slug):
@@ -113,7 +115,10 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    return render(request, "articles/article.html", _article_context(article))
+    context = _article_context(article)
+    response = render(request, "articles/article.html", context)
+    shown = [*context["related"], *context["picks"]]
+    return tag(response, *cachetags.for_article_page(article, shown=shown))
 
 
 def _article_context(article, **extra):

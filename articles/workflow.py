@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles import notifications, photos, revisions
+from articles import cachetags, notifications, photos, revisions
 from articles.models import Article, WorkflowEvent
 from articles.permissions import can_submit_article, is_editor
 
@@ -70,6 +70,8 @@ class Transition:
 
 
 _LIVE = (Status.PUBLISHED, Status.UPDATED)
+# Transitions that change what readers see, or when they will (cached pages are refreshed).
+READER_VISIBLE = {"publish", "publish_update", "unpublish", "go_live", "expire"}
 TRANSITIONS = {
     t.name: t
     for t in [
@@ -187,6 +189,7 @@ def apply_transition(*, article, user, name, comment="", minor=False, correction
 
     now = now or timezone.now()
     target = transition.target or current
+    section_before = locked.section_id
     published_revision = None
     changed = ["status", "version", "modified_at"]
 
@@ -225,6 +228,8 @@ def apply_transition(*, article, user, name, comment="", minor=False, correction
     locked.status = target
     locked.version += 1
     locked.save(update_fields=changed)
+    if name in READER_VISIBLE:
+        cachetags.visibility_changed(article_pk=locked.pk, section_pks={section_before, locked.section_id})
     event = WorkflowEvent.objects.create(
         article=locked,
         action=name,

@@ -31,6 +31,7 @@ would store, so nginx or a CDN in front can hold pages for ``s-maxage`` seconds 
 serving a stale copy while it refreshes or when the application is down.
 """
 
+import functools
 import hashlib
 import uuid
 
@@ -39,7 +40,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, parse_http_date_safe
 from django.utils.module_loading import import_string
 
 PAGE_PREFIX = "page:"
@@ -49,7 +50,16 @@ NOTHING_SCHEDULED = "none"
 # Response attribute a view's tags are collected on.
 TAGS_ATTRIBUTE = "cache_tags"
 # Headers a stored page keeps; everything else is recomputed.
-KEPT_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Link")
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Robots-Tag",
+    "Link",
+    "ETag",
+    "Last-Modified",
+)
 
 
 def _cache():
@@ -61,6 +71,16 @@ def tag(response, *tags):
     existing = getattr(response, TAGS_ATTRIBUTE, set())
     setattr(response, TAGS_ATTRIBUTE, existing | {str(t) for t in tags})
     return response
+
+
+def tagged(view, *tags):
+    """Wrap a view someone else wrote (a sitemap, say) so that its pages carry ``tags``."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        return tag(view(request, *args, **kwargs), *tags)
+
+    return wrapper
 
 
 def invalidate(*tags):
@@ -76,6 +96,11 @@ def set_next_change(moment):
     """
     value = moment.timestamp() if moment else NOTHING_SCHEDULED
     _cache().set(NEXT_CHANGE_KEY, value, None)
+
+
+def forget_next_change():
+    """The schedule changed: the next visibility change is recomputed on the next store."""
+    _cache().delete(NEXT_CHANGE_KEY)
 
 
 def _tag_versions(cache, tags):
@@ -109,6 +134,8 @@ def _next_change(cache, now):
 
 def _seconds_to_live(cache, now):
     ttl = settings.NEWSROOM_PAGE_CACHE_TTL
+    if ttl <= 0:
+        return 0  # the page cache is off
     next_change = _next_change(cache, now)
     if next_change is not None:
         ttl = min(ttl, int(next_change - now.timestamp()))
@@ -158,9 +185,11 @@ class PageCacheMiddleware:
     def _store(self, cache, key, response):
         now = timezone.now()
         ttl = _seconds_to_live(cache, now)
-        etag = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
-        response["ETag"] = etag
-        response["Last-Modified"] = http_date(now.timestamp())
+        # A view that knows better (a feed's newest story) keeps its own validators.
+        if not response.has_header("ETag"):
+            response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
+        if not response.has_header("Last-Modified"):
+            response["Last-Modified"] = http_date(now.timestamp())
         set_shared_cache_headers(response)
         response["X-Page-Cache"] = "MISS"
         if ttl <= 0:
@@ -169,8 +198,6 @@ class PageCacheMiddleware:
         entry = {
             "content": response.content,
             "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
-            "etag": etag,
-            "stored_at": now.timestamp(),
             "versions": _tag_versions(cache, tags),
         }
         cache.set(key, entry, ttl)
@@ -185,14 +212,11 @@ class PageCacheMiddleware:
         response = HttpResponse(entry["content"])
         for name, value in entry["headers"].items():
             response[name] = value
-        response["ETag"] = entry["etag"]
-        response["Last-Modified"] = http_date(entry["stored_at"])
         set_shared_cache_headers(response)
         response["X-Page-Cache"] = "HIT"
-        conditional = get_conditional_response(
+        return get_conditional_response(
             request,
-            etag=entry["etag"],
-            last_modified=int(entry["stored_at"]),
+            etag=response["ETag"],
+            last_modified=parse_http_date_safe(response["Last-Modified"]),
             response=response,
         )
-        return conditional

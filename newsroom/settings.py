@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # 304 Not Modified for any GET whose ETag or Last-Modified the browser already has.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Whole pages for anonymous readers, before sessions are even looked at (newsroom/pagecache.py).
     "newsroom.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -10,3 +10,8 @@ from newsroom.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+
+# The full-page cache is off by default in tests: most tests change data without committing, so
+# nothing would invalidate it. Tests of the cache turn it on with the ``page_cache`` fixture and
+# run their on-commit callbacks.
+NEWSROOM_PAGE_CACHE_TTL = 0

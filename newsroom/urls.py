@@ -5,8 +5,10 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from articles import uploads
+from articles.cachetags import LISTING, SITE
 from articles.sitemaps import sitemaps
 from newsroom import consent
+from newsroom.pagecache import tagged
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -21,15 +23,20 @@ urlpatterns = [
     path("consent/", consent.choose, name="consent"),
     path("consent/state.css", consent.state_css, name="consent_state_css"),
     path("consent/scripts.js", consent.scripts_js, name="consent_scripts"),
-    path("cookie-policy/", consent.cookie_policy, name="cookie_policy"),
+    path("cookie-policy/", tagged(consent.cookie_policy, SITE), name="cookie_policy"),
     # An index of the sitemaps, each in its own file and paged with ?p=N (articles/sitemaps.py).
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        tagged(sitemap_views.index, SITE, LISTING),
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap"},
         name="sitemap_index",
     ),
-    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": sitemaps}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        tagged(sitemap_views.sitemap, SITE, LISTING),
+        {"sitemaps": sitemaps},
+        name="sitemap",
+    ),
     path("", include("articles.urls")),
 ]
 

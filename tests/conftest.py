@@ -22,3 +22,10 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def page_cache(settings):
+    """Turn the full-page cache on (it is off in tests by default, see settings_test)."""
+    settings.NEWSROOM_PAGE_CACHE_TTL = 300
+    return settings

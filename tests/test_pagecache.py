@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def tiny_site(settings):
+def tiny_site(settings, page_cache):
     settings.ROOT_URLCONF = "tests.pagecache_urls"
     settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "tests.test_pagecache.nothing_scheduled"
     pagecache_urls.RENDERS.clear()

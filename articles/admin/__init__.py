@@ -6,13 +6,14 @@ Editor's Pick curation in ``articles.admin.picks``; the smaller models are regis
 from django.contrib import admin
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
+from articles.admin.mixins import RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
 from articles.models import Author, Section, WorkflowEvent
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -20,7 +21,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "affiliation", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "affiliation"]

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from articles import presence, preview, revisions, workflow
+from articles import cachetags, presence, preview, revisions, workflow
 from articles.admin.article_form import ArticleAdminForm
 from articles.admin.queues import QueueFilter
 from articles.models import Article
@@ -109,8 +109,11 @@ class ArticleAdmin(admin.ModelAdmin):
             revisions.apply_content(obj, content)
             revisions.create_revision(article=obj, content=content, user=request.user, message=message)
             return
-        # Scheduling fields are not content: they change the row directly.
+        # Scheduling fields are not content: they change the row directly, and may change when
+        # readers see the story.
         Article.objects.filter(pk=obj.pk).update(publish_at=obj.publish_at, expire_at=obj.expire_at)
+        if {"publish_at", "expire_at"} & set(form.changed_data):
+            cachetags.visibility_changed(article_pk=obj.pk, section_pks={obj.section_id})
         revision = revisions.save_edit(
             article=obj,
             content=content,

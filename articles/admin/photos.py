@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from articles import photos, renditions, uploads
+from articles.admin.mixins import RefreshesReaderPages
 from articles.admin.widgets import FocalPointFormMixin
 from articles.models import Photo, PhotoCredit
 
@@ -25,7 +26,7 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
 
 @admin.register(PhotoCredit)
-class PhotoCreditAdmin(admin.ModelAdmin):
+class PhotoCreditAdmin(RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "photo_count"]
     search_fields = ["name"]
     # Explicit: the Count annotation drops Meta.ordering, which left the credit autocomplete
@@ -102,7 +103,7 @@ def _describe_use(use):
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(RefreshesReaderPages, admin.ModelAdmin):
     form = PhotoAdminForm
     list_display = ["thumbnail", "caption_or_dash", "credit", "size", "has_alt_text", "used_in", "created_at"]
     list_display_links = ["thumbnail", "caption_or_dash"]

@@ -1,0 +1,55 @@
+"""
+What a reader page shows, as cache tags, and which tags a change refreshes.
+
+Views tag their responses with these names (``newsroom.pagecache.tag``); the workflow, the
+curation service and the admin call the ``*_changed`` functions from ``transaction.on_commit``.
+One module, so that what a page declares and what a change invalidates cannot drift apart.
+
+* ``site``: every page (section menu, photos and credits, bylines). Rare, global edits.
+* ``listing``: every page that lists the newest stories (home, archives, search, author pages,
+  feeds, sitemaps): any story going live or coming down refreshes them.
+* ``picks``: every page with an Editor's Pick block.
+* ``section:<id>``: the section's pages, and article pages whose Related News fills from it.
+* ``article:<id>``: the story's own page and every page that shows it in a block.
+"""
+
+from django.db import transaction
+
+from newsroom import pagecache
+
+SITE = "site"
+LISTING = "listing"
+PICKS = "picks"
+
+
+def article(pk):
+    return f"article:{pk}"
+
+
+def section(pk):
+    return f"section:{pk}"
+
+
+def for_article_page(story, *, shown=()):
+    """Tags of a story's page; ``shown`` are the stories in its Related News and picks."""
+    return [SITE, PICKS, article(story.pk), section(story.section_id), *(article(s.pk) for s in shown)]
+
+
+def visibility_changed(*, article_pk, section_pks):
+    """A story went live, was updated, came down or was (re)scheduled: after commit, refresh
+    its page, its sections' pages, every listing, and recompute the next scheduled change."""
+
+    def refresh():
+        pagecache.invalidate(LISTING, article(article_pk), *(section(pk) for pk in section_pks if pk))
+        pagecache.forget_next_change()
+
+    transaction.on_commit(refresh)
+
+
+def picks_changed():
+    transaction.on_commit(lambda: pagecache.invalidate(PICKS))
+
+
+def site_changed():
+    """Sections, bylines, photos or credits changed: every page may show them."""
+    transaction.on_commit(lambda: pagecache.invalidate(SITE))

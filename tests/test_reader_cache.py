@@ -1,0 +1,215 @@
+"""
+The full-page cache on the real reader site: hits cost no queries, and every change that
+readers should see refreshes exactly the pages that show it, as soon as it commits.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import curation, revisions, workflow
+from newsroom import pagecache
+from tests.factories import (
+    ArticleFactory,
+    ChiefEditorFactory,
+    EditorFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def cache_on(page_cache):
+    return page_cache
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run a change's on-commit callbacks (the invalidations), as a real commit would."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+def get(client, url):
+    return client.get(url)
+
+
+def hit(client, url):
+    response = client.get(url)
+    return response.get("X-Page-Cache") == "HIT"
+
+
+@pytest.fixture
+def newsroom():
+    politics = SectionFactory(name="Politics", slug="politics")
+    story = PublishedArticleFactory(section=politics, headline="Budget passes")
+    neighbour = PublishedArticleFactory(section=politics, headline="Council meets")
+    return {"politics": politics, "story": story, "neighbour": neighbour, "editor": EditorFactory()}
+
+
+def test_second_anonymous_request_is_a_hit_with_no_queries(client, newsroom, django_assert_num_queries):
+    url = newsroom["story"].get_absolute_url()
+    assert get(client, url)["X-Page-Cache"] == "MISS"
+
+    with django_assert_num_queries(0):
+        response = get(client, url)
+
+    assert response["X-Page-Cache"] == "HIT"
+    assert "Budget passes" in response.content.decode()
+
+
+def test_publishing_an_update_refreshes_its_page_and_pages_that_list_it(client, newsroom, committed):
+    story, editor = newsroom["story"], newsroom["editor"]
+    urls = [
+        story.get_absolute_url(),
+        "/",
+        newsroom["politics"].get_absolute_url(),
+        newsroom["neighbour"].get_absolute_url(),  # Related News fills from the section
+        "/feeds/latest/",
+    ]
+    for url in urls:
+        get(client, url)
+    assert all(hit(client, url) for url in urls)
+
+    revisions.save_edit(
+        article=story,
+        user=editor,
+        base_version=story.version,
+        content={**revisions.content_of(story), "headline": "Budget passes after all-night session"},
+    )
+    assert all(hit(client, url) for url in urls), "a pending revision changes nothing readers see"
+    committed(workflow.publish_update, article=story, user=editor)
+
+    for url in urls:
+        response = get(client, url)
+        assert response["X-Page-Cache"] == "MISS", url
+        assert "all-night session" in response.content.decode(), url
+
+
+def test_unpublished_story_is_never_served_from_the_cache_again(client, newsroom, committed):
+    story = newsroom["story"]
+    for url in [story.get_absolute_url(), "/", newsroom["neighbour"].get_absolute_url()]:
+        get(client, url)
+
+    committed(workflow.unpublish, article=story, user=newsroom["editor"], comment="Legal hold.")
+
+    assert get(client, story.get_absolute_url()).status_code == 410
+    assert "Budget passes" not in get(client, "/").content.decode()
+    assert "Budget passes" not in get(client, newsroom["neighbour"].get_absolute_url()).content.decode()
+
+
+def test_a_change_refreshes_only_what_shows_it(client, newsroom, committed):
+    economy = SectionFactory(name="Economy", slug="economy")
+    elsewhere = PublishedArticleFactory(section=economy, headline="Port expands")
+    get(client, elsewhere.get_absolute_url())
+    get(client, economy.get_absolute_url())
+
+    committed(workflow.publish_update, article=newsroom["story"], user=newsroom["editor"])
+
+    assert hit(client, elsewhere.get_absolute_url())
+    assert hit(client, economy.get_absolute_url())
+
+
+def test_curation_refreshes_pick_blocks(client, newsroom, committed):
+    get(client, "/")
+    chief = ChiefEditorFactory()
+
+    committed(curation.add_pick, user=chief, article=newsroom["neighbour"])
+
+    response = get(client, "/")
+    assert response["X-Page-Cache"] == "MISS"
+    assert "Council meets" in response.content.decode().split("Editor")[-1]
+
+
+def test_section_edit_in_admin_refreshes_every_page(client, newsroom, django_capture_on_commit_callbacks):
+    get(client, "/")
+    get(client, newsroom["story"].get_absolute_url())
+    staff = UserFactory(is_superuser=True)
+    admin_client = type(client)()
+    admin_client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:articles_section_change", args=[newsroom["politics"].pk]),
+            {"name": "Politics & Power", "slug": "politics", "position": 0, "description": ""},
+        )
+
+    assert "Politics &amp; Power" in get(client, "/").content.decode()
+    assert get(client, newsroom["story"].get_absolute_url())["X-Page-Cache"] == "MISS"
+
+
+def test_pages_never_outlive_the_next_embargo(client, newsroom, committed):
+    editor = newsroom["editor"]
+    embargoed = ArticleFactory(
+        section=newsroom["politics"], publish_at=timezone.now() + timedelta(seconds=90)
+    )
+    workflow.submit_for_review(article=embargoed, user=editor)
+    committed(workflow.publish, article=embargoed, user=editor)
+
+    get(client, "/")
+
+    key = pagecache._page_key(client.get("/").wsgi_request)
+    assert 0 < remaining_ttl(key) <= 90
+
+
+def remaining_ttl(key):
+    if hasattr(cache, "ttl"):  # django-redis
+        return cache.ttl(key)
+    expires_at = cache._expire_info[cache.make_and_validate_key(key)]  # local memory
+    return expires_at - timezone.now().timestamp()
+
+
+def test_logged_in_staff_always_get_a_fresh_page(client, newsroom):
+    url = newsroom["story"].get_absolute_url()
+    get(client, url)
+    client.force_login(newsroom["editor"])
+
+    response = get(client, url)
+
+    assert "X-Page-Cache" not in response
+
+
+def test_share_previews_are_never_cached(client, newsroom):
+    from articles import preview
+
+    draft = ArticleFactory()
+    revisions.save_edit(
+        article=draft,
+        user=newsroom["editor"],
+        base_version=draft.version,
+        content=revisions.content_of(draft),
+    )
+    draft.refresh_from_db()
+    url = reverse(
+        "articles:shared_preview",
+        args=[preview.make_share_token(article=draft, revision=draft.latest_revision)],
+    )
+
+    get(client, url)
+    response = get(client, url)
+
+    assert "X-Page-Cache" not in response
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_conditional_get_of_a_cached_page_is_a_304(client, newsroom, django_assert_num_queries):
+    url = newsroom["story"].get_absolute_url()
+    first = get(client, url)
+
+    with django_assert_num_queries(0):
+        response = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 304
+
+    with django_assert_num_queries(0):
+        response = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert response.status_code == 304
