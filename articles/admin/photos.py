@@ -104,6 +104,7 @@ def _describe_use(use):
 
 @admin.register(Photo)
 class PhotoAdmin(RefreshesReaderPages, admin.ModelAdmin):
+    show_full_result_count = False
     form = PhotoAdminForm
     list_display = ["thumbnail", "caption_or_dash", "credit", "size", "has_alt_text", "used_in", "created_at"]
     list_display_links = ["thumbnail", "caption_or_dash"]
