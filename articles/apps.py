@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_migrate
 
 
@@ -15,9 +16,18 @@ def sync_roles_after_migrate(sender, using, apps=None, **kwargs):
     sync_role_groups(Group.objects.db_manager(using).model, Permission)
 
 
+def forget_presence_on_logout(sender, request, user, **kwargs):
+    """Someone who logs out is no longer "also editing" anything."""
+    from articles import presence
+
+    if user is not None:
+        presence.leave_all(user=user)
+
+
 class ArticlesConfig(AppConfig):
     name = "articles"
     verbose_name = "Newsroom"
 
     def ready(self):
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        user_logged_out.connect(forget_presence_on_logout, dispatch_uid="articles.presence.logout")

@@ -31,3 +31,7 @@ def others_editing(*, article, user, now=None):
         .select_related("user")
         .order_by("seen_at")
     )
+
+
+def leave_all(*, user):
+    EditingPresence.objects.filter(user=user).delete()

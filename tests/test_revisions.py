@@ -341,3 +341,15 @@ def test_history_compare_and_restore_views(client):
     assert restore.status_code == 302
     assert fresh(article).headline == "Alpha"
     assert fresh(article).latest_revision.number == 4
+
+
+def test_logging_out_ends_presence(client):
+    article = ArticleFactory()
+    url = reverse("admin:articles_article_change", args=[article.pk])
+    client.force_login(EditorFactory(username="ana"))
+    client.get(url)
+    client.post(reverse("admin:logout"))
+
+    client.force_login(EditorFactory(username="ben"))
+
+    assert client.get(url).context["others_editing"] == []
