@@ -11,6 +11,7 @@ help:
 	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT)"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make bench  generate 100,000 stories and measure gunicorn and nginx with wrk (bench/RESULTS.md)"
 
 # The virtualenv, made with a Python 3.12+ found by scripts/find-python.
 $(PY):
@@ -33,7 +34,7 @@ install-dev: $(VENV)/.dev
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_demo
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev
@@ -43,7 +44,12 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+# The reader benchmark (bench/run.py): PostgreSQL and Redis on 127.0.0.1, nginx and wrk (installed
+# with apt-get when missing). Several minutes. BENCH_ARGS="--label baseline" writes the baseline.
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev run test lint clean
+.PHONY: help install install-dev run test lint bench clean

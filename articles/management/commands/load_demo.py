@@ -47,7 +47,8 @@ from articles.models import (
 
 Status = Article.Status
 
-SITE_URL = "http://127.0.0.1:8000/"
+# `make run` passes the address it serves on.
+SITE_URL = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}/"
 
 # username: (role group, first name, last name). No email addresses: the workflow emails the
 # desk about every submission, and the demo's thirty made-up submissions should not.
