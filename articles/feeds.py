@@ -5,6 +5,8 @@ They read through ``selectors`` like the reader pages, so a story is in a feed e
 ``Article.objects.published()`` lets readers see it, and they are the same for every reader.
 """
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -15,6 +17,13 @@ from django.utils.html import escape
 from articles import selectors
 from articles.cachetags import LISTING, SITE
 from newsroom.pagecache import tag
+
+# Characters XML 1.0 cannot carry at all; a headline pasted with one must not take the feed down.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text):
+    return _NOT_IN_XML.sub("", text)
 
 
 class LatestStoriesFeed(Feed):
@@ -38,11 +47,14 @@ class LatestStoriesFeed(Feed):
     def items(self):
         return selectors.feed_articles()
 
-    # Feed readers show <description> as HTML, so the plain-text summary is escaped once more
-    # than the XML needs (as Django does for titles): markup in it shows as text, never runs.
-    # The body is never sent: it is the page's to show.
+    # Feed readers show <title> and <description> as HTML, so the plain-text headline and summary
+    # are escaped once more than the XML needs (as Django does for default titles): markup in
+    # them shows as text, never runs. The body is never sent: it is the page's to show.
+    def item_title(self, article):
+        return escape(xml_safe(article.headline))
+
     def item_description(self, article):
-        return escape(article.summary)
+        return escape(xml_safe(article.summary))
 
     def item_pubdate(self, article):
         return article.written_at

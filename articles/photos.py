@@ -25,9 +25,8 @@ import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -35,6 +34,7 @@ from django.db.models import ProtectedError, Q
 from PIL import ExifTags, Image, ImageCms, ImageSequence
 
 from articles import renditions, validators
+from articles.html import media_name
 from articles.models import Article, Photo, PhotoCredit
 
 # How the served image is encoded, by format: close to the original's quality (renditions, made
@@ -216,21 +216,6 @@ class _BodyImages(HTMLParser):
         if tag == "img":
             attributes = dict(attrs)
             self.images.append((attributes.get("src") or "", attributes.get("alt") or ""))
-
-
-def _media_prefix():
-    media_url = settings.MEDIA_URL
-    return media_url if urlsplit(media_url).netloc else "/" + media_url.lstrip("/")
-
-
-def media_name(url):
-    """The storage name of a URL in our media (``/media/photos/x.jpg`` → ``photos/x.jpg``), or None."""
-    prefix = _media_prefix()
-    parts = urlsplit(url)
-    path = f"{parts.scheme}://{parts.netloc}{parts.path}" if parts.netloc else parts.path
-    if not path.startswith(prefix):
-        return None
-    return unquote(path[len(prefix) :]) or None
 
 
 def body_images(html):

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils import timezone
 
+from articles.html import clean_html
 from articles.models import Article, Author, Photo, Section
 
 SALT = "articles.preview"
@@ -53,8 +54,10 @@ def as_published(article, revision=None):
     preview = copy(article)
     if revision is not None:
         content = revision.content
-        for field in ("headline", "slug", "summary", "anchor_lead", "body"):
+        for field in ("headline", "slug", "summary", "anchor_lead"):
             setattr(preview, field, content[field])
+        # Revisions are stored clean; cleaning again keeps any older, raw one off the page too.
+        preview.body = clean_html(content["body"])
         preview.section = Section.objects.get(pk=content["section"])
         preview.lead_photo = (
             Photo.objects.select_related("credit").filter(pk=content["lead_photo"]).first()

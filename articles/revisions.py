@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
+from articles.html import clean_html
 from articles.models import Article, ArticleAuthor, ArticleRevision, Author, Photo, RelatedArticle, Section
 
 # The editable content a revision holds; relations are stored as ids.
@@ -84,7 +85,14 @@ def apply_content(article, content):
 
 
 def create_revision(*, article, content, user, message=""):
-    """Store ``content`` as the article's next revision and point ``latest_revision`` at it."""
+    """
+    Store ``content`` as the article's next revision and point ``latest_revision`` at it.
+
+    The body is cleaned (``articles.html``) before it is kept: previews and share links show a
+    revision's content without its passing through the article row's save.
+    """
+    if content.get("body"):
+        content = {**content, "body": clean_html(content["body"])}
     number = (article.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
     revision = ArticleRevision.objects.create(
         article=article,

@@ -9,15 +9,14 @@ has images, none for one that has not.
 
 import re
 from html.parser import HTMLParser
-from urllib.parse import unquote, urlsplit
 
 from django import template
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import renditions, selectors
+from articles.html import media_name
 
 register = template.Library()
 
@@ -102,19 +101,10 @@ def _attributes(tag):
     return parser.attributes
 
 
-def _media_name(src):
-    """The storage name an own-media address points at (as articles.html allows), else ``None``."""
-    parts = urlsplit(src)
-    media_path = "/" + settings.MEDIA_URL.lstrip("/")
-    if parts.scheme or parts.netloc or not parts.path.startswith(media_path):
-        return None
-    return unquote(parts.path.removeprefix(media_path)) or None
-
-
 def _image_of(match):
     tag = match["figure_img"] or match["paragraph_img"] or match["inline"]
     attributes = _attributes(tag)
-    return _media_name(attributes.get("src", "")), attributes.get("alt", "")
+    return media_name(attributes.get("src", "")), attributes.get("alt", "")
 
 
 def _credit(photo):
