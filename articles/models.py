@@ -240,6 +240,18 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-written_at"], name="article_status_written"),
             models.Index(fields=["section", "status", "-written_at"], name="article_section_status_written"),
+            # The reader lists walk these in order (newest first) and stop after a page: without
+            # them every list sorts all approved stories (status IN (...) breaks the order above).
+            models.Index(
+                fields=["-written_at", "-id"],
+                condition=Q(status__in=["scheduled", "published", "updated"]),
+                name="article_live_newest",
+            ),
+            models.Index(
+                fields=["section", "-written_at", "-id"],
+                condition=Q(status__in=["scheduled", "published", "updated"]),
+                name="article_live_section_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

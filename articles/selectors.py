@@ -10,8 +10,8 @@ same number of queries whether it shows one related story or twenty.
 import datetime
 
 from django.conf import settings
-from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import (
@@ -83,28 +83,26 @@ def top_story():
 
 def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
     """
-    The newest ``per_section`` published stories of every section, in one query.
+    The newest ``per_section`` published stories of every section, in two queries (the sections,
+    then the stories: one small newest-first index walk per section, never a sort of them all).
 
     Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
     are left out. ``exclude`` (an article) keeps the home page's top story from appearing twice.
     """
-    articles = Article.objects.published()
+    sections = list(section_list())
+    if not sections:
+        return []
+    published = Article.objects.published(now=timezone.now())
     if exclude is not None:
-        articles = articles.exclude(pk=exclude.pk)
-    ranked = (
-        _cards(articles)
-        .annotate(
-            section_rank=Window(
-                RowNumber(),
-                partition_by=F("section"),
-                order_by=[F("written_at").desc(), F("pk").desc()],
-            )
-        )
-        .filter(section_rank__lte=per_section)
-        .order_by("section__position", "section__name", "section_rank")
+        published = published.exclude(pk=exclude.pk)
+    newest = Q()
+    for section in sections:
+        newest |= Q(pk__in=published.filter(section=section).newest_first().values("pk")[:per_section])
+    articles = _cards(published.filter(newest)).order_by(
+        "section__position", "section__name", "-written_at", "-pk"
     )
     blocks = {}
-    for article in ranked:
+    for article in articles:
         blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
     return list(blocks.values())
 
@@ -166,16 +164,20 @@ def related_news(*, article, limit=RELATED_NEWS_COUNT):
 
     The editors' manual links come first in their order, then the newest published stories of
     the same section fill the block up to ``limit``. Never the story itself, never an
-    unpublished one, never the same story twice.
+    unpublished one, never the same story twice. Both candidate lists are small subqueries
+    (the links, and a newest-first index walk of ``limit`` stories of the section), so the cost
+    does not grow with the size of the section.
     """
+    published = Article.objects.published(now=timezone.now()).exclude(pk=article.pk)
+    linked = RelatedArticle.objects.filter(from_article=article).values("to_article")
+    newest_in_section = published.filter(section=article.section_id).newest_first().values("pk")[:limit]
     manual_position = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).values(
         "position"
     )[:1]
     return list(
-        _cards(Article.objects.published())
+        _cards(published)
+        .filter(Q(pk__in=linked) | Q(pk__in=newest_in_section))
         .annotate(manual_position=Subquery(manual_position))
-        .filter(Q(manual_position__isnull=False) | Q(section=article.section_id))
-        .exclude(pk=article.pk)
         .order_by(F("manual_position").asc(nulls_last=True), "-written_at", "-pk")[:limit]
     )
 
