@@ -181,8 +181,9 @@ def clean_html(value):
     """
     if not value:
         return ""
+    # NUL is no character of HTML (browsers read it as U+FFFD) and PostgreSQL refuses to store it.
     cleaned = nh3.clean(
-        str(value),
+        str(value).replace("\x00", ""),
         tags=ALLOWED_TAGS,
         clean_content_tags=DROPPED_WITH_CONTENT,
         attributes=ALLOWED_ATTRIBUTES,

@@ -84,13 +84,24 @@ def apply_content(article, content):
     )
 
 
+def without_nul(content):
+    """``content`` without NUL characters: forms refuse them, PostgreSQL cannot store them."""
+    return {
+        key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in content.items()
+    }
+
+
 def create_revision(*, article, content, user, message=""):
     """
     Store ``content`` as the article's next revision and point ``latest_revision`` at it.
 
     The body is cleaned (``articles.html``) before it is kept: previews and share links show a
-    revision's content without its passing through the article row's save.
+    revision's content without its passing through the article row's save. NUL characters are
+    dropped from every text (``without_nul``).
     """
+    content = {
+        key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in content.items()
+    }
     if content.get("body"):
         content = {**content, "body": clean_html(content["body"])}
     number = (article.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
@@ -121,6 +132,7 @@ def save_edit(*, article, content, user, base_version, message=""):
     draft or a story in review the row changes too; for a scheduled or live story only the new
     revision is stored, marked as unpublished changes, and readers keep the live version.
     """
+    content = without_nul(content)
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if locked.version != base_version:
         raise EditConflict(locked, base_version)

@@ -284,7 +284,9 @@ def test_nothing_dangerous_reaches_the_page_or_the_feeds(client, markup, photo):
         section=section,
         headline=text[:200],
         summary=text[:300],
-        anchor_lead=markup,
+        # Written straight to the row here, so without NUL, which forms refuse and PostgreSQL
+        # cannot store (the body keeps it: the sanitizer drops it on save).
+        anchor_lead=markup.replace("\x00", ""),
         body=own_photo_body(markup, photo),
     )
 
@@ -328,12 +330,13 @@ def test_photo_credits_keep_the_body_safe(markup, photo):
 
 
 def test_control_characters_do_not_break_the_feeds(client):
-    PublishedArticleFactory(headline="Null\x00byte", summary="Vertical\x0btab")
+    # (NUL itself never reaches the database: forms refuse it and PostgreSQL cannot store it.)
+    PublishedArticleFactory(headline="Vertical\x0btab", summary="Unit\x1fseparator")
 
     response = client.get("/feeds/latest/")
 
     assert response.status_code == 200
-    assert "<title>Nullbyte</title>" in response.content.decode()
+    assert "<title>Verticaltab</title>" in response.content.decode()
 
 
 def test_a_live_storys_pending_edit_is_stored_clean(client):
