@@ -7,7 +7,7 @@ from django.urls import include, path
 from articles import uploads
 from articles.cachetags import LISTING, SITE
 from articles.sitemaps import sitemaps
-from newsroom import consent
+from newsroom import bench_views, consent
 from newsroom.pagecache import tagged
 
 admin.site.site_header = "Newsroom"
@@ -42,3 +42,7 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# `make bench` only (NEWSROOM_BENCH=1): its bare view, before the sections' catch-all.
+if bench_views.enabled():
+    urlpatterns = bench_views.urlpatterns + urlpatterns

@@ -1,0 +1,127 @@
+"""
+The in-process half of `make bench`, run by bench/run.py with the benchmark's environment:
+
+    python bench/probe.py pick            which pages to measure (JSON on stdout)
+    python bench/probe.py count < specs   SQL queries and application CPU per request
+    python bench/probe.py touch PK        a real "Publish update" of one story, for the freshness check
+
+``count`` sends each page through Django's test client, that is through the whole middleware
+stack (the page cache included) as gunicorn would, and counts the queries with
+``CaptureQueriesContext``; it also times the process's own CPU per request (``time.process_time``:
+Python only, the database's time is not in it). Nothing here is routed or served.
+"""
+
+import json
+import math
+import os
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from articles import revisions, views, workflow  # noqa: E402
+from articles.management.commands.generate_newsroom import GENERATOR_USERNAME  # noqa: E402
+from articles.models import Article, Section  # noqa: E402
+
+HOST = "127.0.0.1"
+REPEATS = 5
+
+
+def pick():
+    """The newest live story of the first (biggest) section, that section and its page count."""
+    section = Section.objects.order_by("position", "name").first()
+    if section is None:
+        raise SystemExit("No sections: generate the newsroom first.")
+    live = Article.objects.published().filter(section=section)
+    article = live.select_related("section").order_by("-written_at", "-pk").first()
+    if article is None:
+        raise SystemExit(f"No published story in {section}.")
+    return {
+        "article_pk": article.pk,
+        "article": article.get_absolute_url(),
+        "section": section.get_absolute_url(),
+        "section_pages": math.ceil(live.count() / views.STORIES_PER_PAGE),
+        "articles": Article.objects.count(),
+        "published": Article.objects.published().count(),
+    }
+
+
+def count(specs):
+    """``specs``: ``[{"key", "path", "cookie", "prime"}]``; a primed page is requested once first."""
+    client = Client(HTTP_HOST=HOST)
+    results = {}
+    for spec in specs:
+        extra = {"HTTP_COOKIE": spec["cookie"]} if spec.get("cookie") else {}
+        if spec.get("prime"):
+            client.get(spec["path"], **extra)
+        queries, cpu, wall = [], [], []
+        for _ in range(REPEATS):
+            with CaptureQueriesContext(connection) as captured:
+                started_cpu, started = time.process_time(), time.perf_counter()
+                response = client.get(spec["path"], **extra)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+                wall.append((time.perf_counter() - started) * 1000)
+            queries.append(len(captured.captured_queries))
+        results[spec["key"]] = {
+            "status": response.status_code,
+            "queries": max(queries),
+            "app_cpu_ms": round(statistics.median(cpu), 2),
+            "wall_ms": round(statistics.median(wall), 2),
+            "x_page_cache": response.get("X-Page-Cache"),
+            "bytes": len(response.content),
+        }
+    return results
+
+
+def touch(pk):
+    """Publish an update of story ``pk`` through the workflow (a minor correction of its headline)."""
+    user = _editor()
+    marker = f"checked {time.time():.3f}"
+    with transaction.atomic():
+        article = Article.objects.get(pk=pk)
+        content = revisions.content_of(article)
+        headline = re.sub(r" \(checked [0-9.]+\)$", "", content["headline"])
+        content["headline"] = f"{headline} ({marker})"[:200]
+        revisions.save_edit(
+            article=article, content=content, user=user, base_version=article.version, message="make bench"
+        )
+        workflow.publish_update(
+            article=Article.objects.get(pk=pk), user=user, minor=True, comment="Freshness check (make bench)."
+        )
+    # Back from atomic(): committed, and the on-commit invalidation has run.
+    return {"marker": marker, "committed_at": time.time()}
+
+
+def _editor():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=GENERATOR_USERNAME)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] not in {"pick", "count", "touch"}:
+        raise SystemExit(__doc__)
+    if argv[1] == "pick":
+        result = pick()
+    elif argv[1] == "count":
+        result = count(json.load(sys.stdin))
+    else:
+        result = touch(int(argv[2]))
+    json.dump(result, sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,805 @@
+"""
+`make bench`: the reader-performance benchmark of the issue "Reader performance", in one run.
+
+    .venv/bin/python bench/run.py [--label after|baseline] [--duration 15] [--regenerate] ...
+
+1. Installs nginx and wrk with apt-get if either is missing (Debian), creates the PostgreSQL
+   database ``newsroom_bench`` if needed, migrates it and collects static files.
+2. Generates the newsroom (``manage.py generate_newsroom``: 100,000 stories...) unless it is
+   already there (``--regenerate`` starts again), and keeps the time it took.
+3. Starts gunicorn (bench/gunicorn.conf.py: 2 sync workers, 127.0.0.1:8001) and nginx
+   (bench/nginx.conf: the cache on 127.0.0.1:8080, a static copy of the article page on 8081),
+   with the bench's own Redis database and nginx cache emptied first.
+4. Measures with wrk, one scenario after another, each after a short warm-up:
+     a  a bare Django view returning "ok" (through all the middleware): the ceiling for Django
+     b  nginx serving the article's HTML from a file: the ceiling for any server here
+     c  the article through gunicorn, from Django's page cache (X-Page-Cache: HIT)
+     d  the article through nginx's cache (X-Cache-Status: HIT)
+     e  the article rendered afresh: ``Cookie: sessionid=x`` makes the page cache step aside, as
+        it does for staff; the key is not a valid session key, so no session is looked up and the
+        page is exactly what an anonymous reader gets, rendered on every request
+     f  the home page, rendered afresh (same cookie)
+     g  the first section's page 1 and page 2,000, rendered afresh (same cookie)
+   in rounds (3 by default, the pairs a target compares back to back), and reports per scenario
+   the round in which the rest of the machine was quietest: requests/s, p50/p99 latency, errors,
+   CPU per request of the gunicorn workers, the PostgreSQL backends, Redis and nginx (from /proc),
+   the CPU other processes used meanwhile (noise), SQL queries per request (bench/probe.py,
+   in-process) and the workers' RSS.
+5. Checks freshness end to end: a real "Publish update" of the measured story, then how long
+   until gunicorn and nginx serve the new headline.
+6. Writes bench/results.json (every label's last run) and its section of bench/RESULTS.md
+   (between ``<!-- bench:LABEL:start -->`` and ``<!-- bench:LABEL:end -->``; the prose around
+   them is left alone), with the targets as ratios of this run and pass/fail.
+
+Everything is bounded in time, runs on 127.0.0.1 only, and every process started here is stopped
+at the end, by its pid, on success, failure or Ctrl-C.
+"""
+
+import argparse
+import concurrent.futures
+import contextlib
+import dataclasses
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import report  # noqa: E402  (bench/report.py)
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+NGINX_PREFIX = OUT / "nginx"
+VENV_BIN = ROOT / ".venv" / "bin"
+PYTHON = VENV_BIN / "python"
+
+# The bench's own database (--database changes it, e.g. to measure another checkout side by side).
+DATABASE = "newsroom_bench"
+GUNICORN_URL = "http://127.0.0.1:8001"
+NGINX_CACHE_URL = "http://127.0.0.1:8080"
+NGINX_STATIC_URL = "http://127.0.0.1:8081"
+PORTS = (8001, 8080, 8081)
+BYPASS_COOKIE = "sessionid=x"
+SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
+
+ENVIRONMENT = {
+    "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "CACHE_KEY_PREFIX": "newsroom-bench",
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "NEWSROOM_BENCH": "1",
+    "MEDIA_ROOT": str(OUT / "media"),
+    "ORIGINALS_ROOT": str(OUT / "originals"),
+    "LOG_LEVEL": "WARNING",
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+def set_database(name):
+    global DATABASE
+    DATABASE = name
+
+
+def log(message):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def env():
+    return {**os.environ, **ENVIRONMENT, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}"}
+
+
+def run(args, *, timeout, check=True, capture=False, stdin=None, quiet=False):
+    """Run a command with the bench environment, bounded in time."""
+    if not quiet:
+        log("$ " + " ".join(shlex.quote(str(a)) for a in args))
+    result = subprocess.run(
+        [str(a) for a in args],
+        cwd=ROOT,
+        env=env(),
+        timeout=timeout,
+        check=False,
+        text=True,
+        input=stdin,
+        stdout=subprocess.PIPE if capture else None,
+        stderr=subprocess.PIPE if capture else None,
+    )
+    if check and result.returncode != 0:
+        detail = (result.stderr or "").strip()[-2000:] if capture else ""
+        name = " ".join(str(a) for a in args[:3])
+        raise BenchError(f"{name} failed ({result.returncode}). {detail}")
+    return result
+
+
+def manage(*args, timeout=600, **kwargs):
+    return run([PYTHON, "manage.py", *args], timeout=timeout, **kwargs)
+
+
+def probe(*args, stdin=None, timeout=600):
+    result = run([PYTHON, "bench/probe.py", *args], timeout=timeout, capture=True, stdin=stdin, quiet=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# --- setup -------------------------------------------------------------------------------------
+
+
+def ensure_tools():
+    missing = [tool for tool in ("nginx", "wrk") if not shutil.which(tool, path=_sbin_path())]
+    if not missing:
+        return
+    log(f"Installing {', '.join(missing)} (Debian packages)")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, timeout=600)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-qq", "nginx", "wrk"],
+        check=True,
+        timeout=900,
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def _sbin_path():
+    return os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/sbin"])
+
+
+def tool(name):
+    found = shutil.which(name, path=_sbin_path())
+    if not found:
+        raise BenchError(f"{name} is not installed.")
+    return found
+
+
+def ensure_ports_free():
+    import socket
+
+    for port in PORTS:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                raise BenchError(f"Something already listens on 127.0.0.1:{port}; stop it first.")
+
+
+def ensure_database():
+    result = run(
+        ["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], timeout=60, check=False, capture=True
+    )
+    if result.returncode != 0 and "already exists" not in result.stderr:
+        raise BenchError(f"createdb failed: {result.stderr.strip()}")
+    manage("migrate", "--no-input", timeout=600, capture=True)
+    manage("collectstatic", "--no-input", timeout=600, capture=True)
+
+
+def generate(options):
+    """Generate the newsroom unless it is there; returns what is known of the generation."""
+    generation_file = OUT / "generation.json"
+    picked = probe_pick_or_none()
+    wanted = options.articles
+    if picked and picked["articles"] == wanted and not options.regenerate:
+        log(f"The newsroom is already generated ({picked['articles']:,} articles); --regenerate to redo it.")
+        if generation_file.exists():
+            return {**json.loads(generation_file.read_text()), "reused": True}
+        return {"reused": True}
+    args = [PYTHON, "manage.py", "generate_newsroom", "--articles", str(wanted)]
+    if picked is not None or options.regenerate:
+        args.append("--reset")
+    started = time.monotonic()
+    result = run(args, timeout=900, capture=True)
+    seconds = round(time.monotonic() - started, 1)
+    sys.stderr.write(result.stderr)
+    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    log(f"Generated in {seconds} s: {summary}")
+    generation = {
+        "seconds": seconds,
+        "command": "python manage.py " + " ".join(str(a) for a in args[2:]),
+        "summary": summary,
+        "phases": [line.strip() for line in result.stderr.splitlines() if line.strip()],
+        "date": _now(),
+    }
+    generation_file.write_text(json.dumps(generation, indent=2))
+    return {**generation, "reused": False}
+
+
+def probe_pick_or_none():
+    try:
+        return probe("pick", timeout=120)
+    except BenchError:
+        return None
+
+
+def reset_caches():
+    """Empty the bench's Redis database and nginx's cache: a run never sees an older run's pages."""
+    code = "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()"
+    run([PYTHON, "-c", code], timeout=30, quiet=True)
+    shutil.rmtree(NGINX_PREFIX / "cache", ignore_errors=True)
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+class Processes:
+    """gunicorn and nginx, started here and stopped here, by pid."""
+
+    def __init__(self):
+        self.started = []  # (name, Popen)
+
+    def start_gunicorn(self):
+        log("Starting gunicorn (2 sync workers, 127.0.0.1:8001)")
+        process = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", str(BENCH / "gunicorn.conf.py")],
+            cwd=ROOT,
+            env=env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.started.append(("gunicorn", process))
+        wait_for(f"{GUNICORN_URL}/bench/ok/", process, "gunicorn")
+        return process
+
+    def start_nginx(self):
+        log("Starting nginx (cache on 127.0.0.1:8080, static ceiling on 127.0.0.1:8081)")
+        for folder in ("tmp", "html", "cache"):
+            (NGINX_PREFIX / folder).mkdir(parents=True, exist_ok=True)
+        args = [
+            tool("nginx"),
+            "-c",
+            str(BENCH / "nginx.conf"),
+            "-p",
+            f"{NGINX_PREFIX}/",
+            "-e",
+            str(NGINX_PREFIX / "error.log"),
+        ]
+        run([*args, "-t"], timeout=30, capture=True, quiet=True)
+        process = subprocess.Popen(
+            [*args, "-g", "daemon off;"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        self.started.append(("nginx", process))
+        wait_for(f"{NGINX_STATIC_URL}/", process, "nginx")
+        return process
+
+    def stop_all(self):
+        for name, process in reversed(self.started):
+            if process.poll() is not None:
+                continue
+            log(f"Stopping {name} (pid {process.pid})")
+            # nginx and gunicorn both stop gracefully on SIGQUIT/SIGTERM; TERM is quick for both.
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+        self.started = []
+
+
+def wait_for(url, process, name, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise BenchError(f"{name} exited ({process.returncode}); see bench/out/.")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                response.read()
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise BenchError(f"{name} did not answer {url} within {timeout} s.")
+
+
+def fetch(url, cookie=None, timeout=60):
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+# --- /proc -------------------------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid):
+    """(ppid, cpu seconds) of a process from /proc, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def _pids():
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def worker_pids(master_pid):
+    pids = []
+    for pid in _pids():
+        stat = _stat(pid)
+        if stat and stat[0] == master_pid:
+            pids.append(pid)
+    return sorted(pids)
+
+
+def database_backend_pids():
+    """The PostgreSQL backends serving the bench database (their title names it)."""
+    pids = []
+    for pid in _pids():
+        try:
+            title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if title.startswith("postgres:") and f" {DATABASE} " in title:
+            pids.append(pid)
+    return pids
+
+
+def redis_pids():
+    """The Redis server on 127.0.0.1:6379 (shared with other users of this machine)."""
+    pids = []
+    for pid in _pids():
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if command.endswith(b"redis-server") or command.startswith(b"redis-server "):
+            pids.append(pid)
+    return pids
+
+
+def cpu_seconds(pids):
+    """``{pid: CPU seconds}`` of those of ``pids`` still running."""
+    return {pid: stat[1] for pid, stat in ((pid, _stat(pid)) for pid in pids) if stat}
+
+
+def cpu_used(before, after):
+    """CPU seconds used between two ``cpu_seconds`` snapshots (a process that ended is lost)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def memory_mb(pid):
+    """(VmRSS, VmHWM) in MB: now and the peak since the process started."""
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0]) / 1024
+    except FileNotFoundError:
+        return None
+    return round(values.get("VmRSS", 0), 1), round(values.get("VmHWM", 0), 1)
+
+
+def machine_cpu_seconds():
+    """(busy, stolen) CPU seconds of the whole machine, all cores (/proc/stat): the time its
+    processes used, and the time a virtual machine's hypervisor gave to someone else."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in fields[:8])
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
+
+
+# --- wrk ---------------------------------------------------------------------------------------
+
+UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text):
+    match = re.fullmatch(r"([0-9.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise BenchError(f"Cannot read a wrk duration: {text!r}")
+    return float(match.group(1)) * UNITS_MS[match.group(2)]
+
+
+def parse_wrk(output):
+    def find(pattern, cast=float, default=None):
+        match = re.search(pattern, output, re.MULTILINE)
+        return cast(match.group(1)) if match else default
+
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    kinds = ("connect", "read", "write", "timeout")
+    return {
+        "requests_per_s": find(r"^Requests/sec:\s+([0-9.]+)"),
+        "p50_ms": find(r"^\s+50%\s+(\S+)", _ms),
+        "p99_ms": find(r"^\s+99%\s+(\S+)", _ms),
+        "requests": find(r"^\s+(\d+) requests in", int),
+        "non_2xx_3xx": find(r"Non-2xx or 3xx responses: (\d+)", int, 0),
+        "socket_errors": (
+            {kind: int(n) for kind, n in zip(kinds, socket_errors.groups(), strict=True)}
+            if socket_errors
+            else {}
+        ),
+    }
+
+
+def wrk(url, *, connections, duration, cookie=None, timeout_s=30):
+    args = [tool("wrk"), "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout_s}s", "--latency"]
+    if cookie:
+        args += ["-H", f"Cookie: {cookie}"]
+    args.append(url)
+    started = time.monotonic()
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output, _ = process.communicate(timeout=duration + timeout_s + 30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise BenchError(f"wrk did not finish: {url}") from None
+    if process.returncode != 0:
+        raise BenchError(f"wrk failed on {url}: {output}")
+    return output, time.monotonic() - started, " ".join(args)
+
+
+# --- the scenarios -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    base: str  # which server
+    path: str
+    connections: int
+    cookie: str | None = None
+    expect: tuple | None = None  # (header, value) a response should carry
+
+    @property
+    def url(self):
+        return f"{self.base}{self.path}"
+
+
+def scenarios(pages, options):
+    """The scenarios, in the order they run."""
+    article, section = pages["article"], pages["section"]
+    deep = min(2000, pages["section_pages"])
+    fast, slow = options.connections, options.slow_connections
+    # Each pair a target compares runs back to back: a and c, b and d, then g1 and the deep page.
+    return [
+        Scenario("a", "bare Django view (ceiling for Django)", GUNICORN_URL, "/bench/ok/", fast),
+        Scenario("c", "article from Django's page cache, via gunicorn", GUNICORN_URL, article, fast,
+                 expect=("X-Page-Cache", "HIT")),
+        Scenario("b", "static copy of the article via nginx (ceiling)", NGINX_STATIC_URL, article, fast),
+        Scenario("d", "article from nginx's cache", NGINX_CACHE_URL, article, fast,
+                 expect=("X-Cache-Status", "HIT")),
+        Scenario("e", "article rendered afresh (uncached)", GUNICORN_URL, article, slow, BYPASS_COOKIE),
+        Scenario("f", "home page rendered afresh", GUNICORN_URL, "/", slow, BYPASS_COOKIE),
+        Scenario("g1", f"section page 1 rendered afresh ({section})", GUNICORN_URL, section, slow,
+                 BYPASS_COOKIE),
+        Scenario(f"g{deep}", f"section page {deep:,} rendered afresh", GUNICORN_URL, f"{section}?page={deep}",
+                 slow, BYPASS_COOKIE),
+    ]  # fmt: skip
+
+
+def measure(scenario, options, gunicorn, nginx, *, warm_up):
+    """One round of a scenario: wrk, with the CPU each party used meanwhile."""
+    status, headers, body = fetch(scenario.url, scenario.cookie)
+    if status != 200:
+        raise BenchError(f"({scenario.key}) {scenario.url} answered {status}.")
+    if warm_up:
+        # Caches filled, code paths and connections hot; not recorded.
+        wrk(scenario.url, connections=scenario.connections, duration=options.warmup, cookie=scenario.cookie)
+    status, headers, body = fetch(scenario.url, scenario.cookie)
+    observed = {name: headers.get(name) for name in ("X-Page-Cache", "X-Cache-Status", "Cache-Control")}
+    if scenario.expect and headers.get(scenario.expect[0]) != scenario.expect[1]:
+        name, wanted = scenario.expect
+        log(f"  warning: expected {name}: {wanted}, got {headers.get(name)}")
+
+    def snapshot():
+        return {
+            "workers": cpu_seconds(worker_pids(gunicorn.pid)),
+            "backends": cpu_seconds(database_backend_pids()),
+            "nginx": cpu_seconds([nginx.pid, *worker_pids(nginx.pid)]),
+            "redis": cpu_seconds(redis_pids()),
+        }
+
+    before, wrk_before, machine_before = snapshot(), _children_cpu(), machine_cpu_seconds()
+    load = os.getloadavg()[0]
+    output, elapsed, command = wrk(
+        scenario.url, connections=scenario.connections, duration=options.duration, cookie=scenario.cookie
+    )
+    after, machine_after = snapshot(), machine_cpu_seconds()
+    used = {name: cpu_used(before[name], after[name]) for name in before}
+    used["wrk"] = _children_cpu() - wrk_before
+    busy, stolen = (end - start for start, end in zip(machine_before, machine_after, strict=True))
+    others = busy - sum(used.values())
+    result = parse_wrk(output)
+    requests = max(result["requests"] or 0, 1)
+    result.update(
+        {
+            "label": scenario.label,
+            "url": scenario.url,
+            "cookie": scenario.cookie,
+            "connections": scenario.connections,
+            "bytes": len(body),
+            "headers": observed,
+            "worker_cpu_ms_per_request": round(used["workers"] * 1000 / requests, 3),
+            "db_cpu_ms_per_request": round(used["backends"] * 1000 / requests, 3),
+            "nginx_cpu_ms_per_request": round(used["nginx"] * 1000 / requests, 4),
+            "redis_cpu_ms_per_request": round(used["redis"] * 1000 / requests, 4),
+            "cpu_cores": {name: round(seconds / elapsed, 2) for name, seconds in used.items()},
+            # What the rest of the machine (others' tests, say) used meanwhile, in cores: noise.
+            "other_cpu_cores": round(max(others, 0) / elapsed, 2),
+            "stolen_cpu_cores": round(stolen / elapsed, 2),
+            "load_before": round(load, 2),
+            "wrk": command,
+            "rss_mb": {str(pid): memory_mb(pid) for pid in worker_pids(gunicorn.pid)},
+        }
+    )
+    log(
+        f"  {result['requests_per_s']:,.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
+        f"p99 {result['p99_ms']:.2f} ms, worker CPU {result['worker_cpu_ms_per_request']} ms/req, "
+        f"other load {result['other_cpu_cores']} cores"
+    )
+    return result
+
+
+def chosen_rounds(rounds, *, pairs):
+    """
+    Per scenario, the round in which the rest of the machine was quietest ("other load"), every
+    round's requests/s kept beside it. The two scenarios of a pair a target compares (measured back
+    to back) take the same round: the one quietest for both, so the ratio compares like with like.
+    """
+    chosen = {}
+
+    def take(keys):
+        count = len(rounds[keys[0]])
+        quietest = min(range(count), key=lambda n: sum(rounds[key][n]["other_cpu_cores"] for key in keys))
+        for key in keys:
+            runs = rounds[key]
+            chosen[key] = {
+                **runs[quietest],
+                "round": quietest + 1,
+                "rounds_requests_per_s": [run["requests_per_s"] for run in runs],
+                "rounds_other_cpu_cores": [run["other_cpu_cores"] for run in runs],
+            }
+
+    for pair in pairs:
+        take(pair)
+    for key in rounds:
+        if key not in chosen:
+            take((key,))
+    return chosen
+
+
+def _children_cpu():
+    usage = os.times()
+    return usage.children_user + usage.children_system
+
+
+def freshness(pages, timeout=15.0):
+    """Publish an update of the measured story; how long until each server shows it."""
+    touched = probe("touch", str(pages["article_pk"]), timeout=120)
+    marker, committed = touched["marker"].encode(), touched["committed_at"]
+    deadline = time.monotonic() + timeout
+
+    def poll(url):
+        while time.monotonic() < deadline:
+            if marker in fetch(url)[2]:
+                return round(time.time() - committed, 3)
+            time.sleep(0.02)
+        return None
+
+    # Each server polled on its own, so that a slow render on one does not delay the other.
+    with concurrent.futures.ThreadPoolExecutor(len(SERVERS)) as pool:
+        futures = {name: pool.submit(poll, f"{base}{pages['article']}") for name, base in SERVERS.items()}
+        seen = {name: future.result() for name, future in futures.items()}
+    return {
+        "change": "“Publish update” (a minor correction of the headline) of the measured story, "
+        "through the workflow",
+        "seconds_until_visible": seen,
+        "timeout_s": timeout,
+    }
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine():
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor() or "unknown",
+    )  # fmt: skip
+    memory_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu,
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "os": _os_name(),
+    }
+
+
+def _os_name():
+    with contextlib.suppress(FileNotFoundError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    return platform.system()
+
+
+def versions():
+    def first_line(args):
+        try:
+            result = subprocess.run(args, capture_output=True, text=True, timeout=30, env=env(), cwd=ROOT)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        text = (result.stdout + result.stderr).strip()
+        return text.splitlines()[0] if text else None
+
+    def python(code):
+        return first_line([str(PYTHON), "-c", code])
+
+    psql = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version", DATABASE]
+    redis = "import os, redis; print(redis.Redis.from_url(os.environ['REDIS_URL']).info()['redis_version'])"
+    return {
+        "python": python("import platform; print(platform.python_version())"),
+        "django": python("import django; print(django.get_version())"),
+        "gunicorn": python("import gunicorn; print(gunicorn.__version__)"),
+        "psycopg": python("import psycopg; print(psycopg.__version__)"),
+        "postgresql": first_line(psql),
+        "redis": python(redis),
+        "nginx": first_line([tool("nginx"), "-v"]),
+        "wrk": (first_line([tool("wrk"), "-v"]) or "").split(" [")[0],
+    }
+
+
+def code_state():
+    """The commit and the uncommitted changes (with a digest of their content) measured."""
+
+    def git(*args):
+        result = subprocess.run(["git", *args], capture_output=True, text=True, cwd=ROOT, timeout=30)
+        return result.stdout.rstrip("\n") if result.returncode == 0 else None  # porcelain: keep the space
+
+    status = git("status", "--porcelain")
+    if status is None:
+        return {
+            "commit": None,
+            "subject": "not a git checkout",
+            "modified": [],
+            "untracked": [],
+            "diff": None,
+        }
+    lines = [line for line in status.splitlines() if line]
+    diff = git("diff", "HEAD") or ""
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "subject": git("log", "-1", "--format=%s"),
+        "modified": sorted(line[3:] for line in lines if not line.startswith("??")),
+        "untracked": sorted(line[3:] for line in lines if line.startswith("??")),
+        "diff": hashlib.sha256(diff.encode()).hexdigest()[:12] if diff else None,
+    }
+
+
+def _now():
+    return datetime.datetime.now(datetime.UTC).astimezone().isoformat(timespec="seconds")
+
+
+# --- main --------------------------------------------------------------------------------------
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--label", default="after", help="the section of RESULTS.md to write: after, baseline"
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per scenario and round")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every scenario; the quietest is reported"
+    )
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each scenario")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections for a–d")
+    parser.add_argument("--slow-connections", type=int, default=4, help="wrk connections for e–g")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--regenerate", action="store_true", help="generate the newsroom again")
+    parser.add_argument("--no-write", action="store_true", help="print the results, write no file")
+    parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database to use")
+    options = parser.parse_args(argv)
+    if not re.fullmatch(r"[a-z0-9_]+", options.database):
+        parser.error("--database: lowercase letters, digits and underscores")
+    set_database(options.database)
+    if not re.fullmatch(r"[a-z0-9-]+", options.label):
+        parser.error("--label: lowercase letters, digits and dashes")
+
+    arguments = " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
+    if os.environ.get("MAKELEVEL"):
+        command = f'make bench BENCH_ARGS="{arguments}"' if arguments else "make bench"
+    else:
+        command = f"python bench/run.py {arguments}"
+    processes = Processes()
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, stop)
+    started = time.monotonic()
+    try:
+        OUT.mkdir(exist_ok=True)
+        ensure_tools()
+        ensure_ports_free()
+        ensure_database()
+        generation = generate(options)
+        pages = probe("pick", timeout=120)
+        reset_caches()
+        code = code_state()  # what gunicorn is about to load
+        gunicorn = processes.start_gunicorn()
+        status, _, body = fetch(f"{GUNICORN_URL}{pages['article']}")
+        if status != 200:
+            raise BenchError(f"The article {pages['article']} answered {status}.")
+        (NGINX_PREFIX / "html").mkdir(parents=True, exist_ok=True)
+        (NGINX_PREFIX / "html" / "article.html").write_bytes(body)
+        nginx = processes.start_nginx()
+
+        plan = scenarios(pages, options)
+        log("Counting queries per request, in-process")
+        specs = [
+            {"key": sc.key, "path": sc.path, "cookie": sc.cookie, "prime": sc.cookie is None}
+            for sc in plan
+            if sc.base == GUNICORN_URL
+        ]
+        queries = probe("count", stdin=json.dumps(specs))
+
+        log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
+        rounds = {scenario.key: [] for scenario in plan}
+        for number in range(1, options.rounds + 1):
+            for scenario in plan:
+                log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
+                rounds[scenario.key].append(measure(scenario, options, gunicorn, nginx, warm_up=number == 1))
+        measured = chosen_rounds(rounds, pairs=[("a", "c"), ("b", "d"), (plan[-2].key, plan[-1].key)])
+        measured = {scenario.key: measured[scenario.key] for scenario in sorted(plan, key=lambda sc: sc.key)}
+        workers = {str(pid): memory_mb(pid) for pid in worker_pids(gunicorn.pid)}
+
+        log("Freshness: publishing an update of the measured story")
+        fresh = freshness(pages)
+
+        results = {
+            "label": options.label,
+            "date": _now(),
+            "command": command.strip(),
+            "machine": machine(),
+            "versions": versions(),
+            "code": {**code, "changed_during_run": code_state() != code},
+            "options": vars(options),
+            "generation": generation,
+            "pages": pages,
+            "queries": queries,
+            "scenarios": measured,
+            "rss_after_mb": {"workers": workers, "max": max((r for r, _ in workers.values()), default=0)},
+            "freshness": fresh,
+            "seconds": None,
+        }
+        results["seconds"] = round(time.monotonic() - started)
+        results["targets"] = report.targets(results)
+        print()
+        print(report.markdown(options.label, results))
+        if not options.no_write:
+            report.write(options.label, results)
+            log(f"Wrote bench/results.json and the {options.label!r} section of bench/RESULTS.md")
+        return 0
+    except BenchError as error:
+        log(f"failed: {error}")
+        return 1
+    except KeyboardInterrupt:
+        log("interrupted")
+        return 130
+    finally:
+        processes.stop_all()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
