@@ -104,7 +104,8 @@ def header(results):
         f"- **Date**: {results['date']}",
         f"- **Code**: {code['commit']} “{code['subject']}”; modified, not committed: "
         f"{', '.join(code['modified']) or 'nothing'}; new: {', '.join(code['untracked']) or 'nothing'}"
-        + (" — **the code changed during the run**" if code.get("changed_during_run") else ""),
+        + (" — **the code changed during the run**" if code.get("changed_during_run") else "")
+        + (f" ({code['note']})" if code.get("note") else ""),
         f"- **Machine**: {machine['cpus']} × {machine['cpu_model']}, {machine['memory_gib']} GiB, "
         f"{machine['os']}, Linux {machine['kernel']}",
         f"- **Versions**: Python {versions['python']}, Django {versions['django']}, "
