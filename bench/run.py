@@ -1,7 +1,7 @@
 """
 `make bench`: the reader-performance benchmark of the issue "Reader performance", in one run.
 
-    .venv/bin/python bench/run.py [--label after|baseline] [--duration 15] [--regenerate] ...
+    .venv/bin/python bench/run.py [--label after|baseline] [--rounds 3] [--duration 10] [--regenerate]
 
 1. Installs nginx and wrk with apt-get if either is missing (Debian), creates the PostgreSQL
    database ``newsroom_bench`` if needed, migrates it and collects static files.
@@ -10,7 +10,7 @@
 3. Starts gunicorn (bench/gunicorn.conf.py: 2 sync workers, 127.0.0.1:8001) and nginx
    (bench/nginx.conf: the cache on 127.0.0.1:8080, a static copy of the article page on 8081),
    with the bench's own Redis database and nginx cache emptied first.
-4. Measures with wrk, one scenario after another, each after a short warm-up:
+4. Measures with wrk, one scenario after another (the first round after a short warm-up):
      a  a bare Django view returning "ok" (through all the middleware): the ceiling for Django
      b  nginx serving the article's HTML from a file: the ceiling for any server here
      c  the article through gunicorn, from Django's page cache (X-Page-Cache: HIT)
@@ -50,6 +50,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -198,21 +199,45 @@ def generate(options):
     args = [PYTHON, "manage.py", "generate_newsroom", "--articles", str(wanted)]
     if picked is not None or options.regenerate:
         args.append("--reset")
+    log("$ " + " ".join(shlex.quote(str(a)) for a in args))
     started = time.monotonic()
-    result = run(args, timeout=900, capture=True)
+    stdout, phases = _run_showing_progress(args, timeout=900)
     seconds = round(time.monotonic() - started, 1)
-    sys.stderr.write(result.stderr)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+    summary = stdout.strip().splitlines()[-1] if stdout.strip() else ""
     log(f"Generated in {seconds} s: {summary}")
     generation = {
         "seconds": seconds,
         "command": "python manage.py " + " ".join(str(a) for a in args[2:]),
         "summary": summary,
-        "phases": [line.strip() for line in result.stderr.splitlines() if line.strip()],
+        "phases": phases,
         "date": _now(),
     }
     generation_file.write_text(json.dumps(generation, indent=2))
     return {**generation, "reused": False}
+
+
+def _run_showing_progress(args, *, timeout):
+    """Run the generator, passing its progress (stderr) through as it comes; (stdout, lines)."""
+    process = subprocess.Popen(
+        [str(a) for a in args], cwd=ROOT, env=env(), text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    lines = []
+    timer = threading.Timer(timeout, process.kill)
+    timer.start()
+    try:
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            stdout = pool.submit(process.stdout.read)
+            for line in process.stderr:
+                sys.stderr.write(line)
+                if line.strip():
+                    lines.append(line.strip())
+            output = stdout.result()
+        process.wait()
+    finally:
+        timer.cancel()
+    if process.returncode != 0:
+        raise BenchError(f"generate_newsroom failed ({process.returncode}): {' '.join(lines[-3:])}")
+    return output, lines
 
 
 def probe_pick_or_none():
@@ -673,16 +698,30 @@ def code_state():
             "subject": "not a git checkout",
             "modified": [],
             "untracked": [],
-            "diff": None,
+            "content": None,
         }
     lines = [line for line in status.splitlines() if line]
-    diff = git("diff", "HEAD") or ""
+    # What the servers run, whoever commits it: the tracked files' blobs, the uncommitted changes
+    # and new files, without this benchmark's own results (committing those changes no code).
+    outputs = [f":(exclude){path.relative_to(ROOT)}" for path in (report.RESULTS_JSON, report.RESULTS_MD)]
+    new_files = (git("ls-files", "--others", "--exclude-standard", "--", ".", *outputs) or "").splitlines()
+    new_blobs = git("hash-object", "--", *new_files) if new_files else ""
+    content = "\n".join(
+        [
+            git("ls-files", "-s", "--", ".", *outputs) or "",
+            git("diff", "HEAD", "--", ".", *outputs) or "",
+            *(
+                f"{name} {blob}"
+                for name, blob in zip(new_files, (new_blobs or "").splitlines(), strict=False)
+            ),
+        ]
+    )
     return {
         "commit": git("rev-parse", "--short", "HEAD"),
         "subject": git("log", "-1", "--format=%s"),
         "modified": sorted(line[3:] for line in lines if not line.startswith("??")),
         "untracked": sorted(line[3:] for line in lines if line.startswith("??")),
-        "diff": hashlib.sha256(diff.encode()).hexdigest()[:12] if diff else None,
+        "content": hashlib.sha256(content.encode()).hexdigest()[:16],
     }
 
 
@@ -773,7 +812,7 @@ def main(argv=None):
             "command": command.strip(),
             "machine": machine(),
             "versions": versions(),
-            "code": {**code, "changed_during_run": code_state() != code},
+            "code": {**code, "changed_during_run": code_state()["content"] != code["content"]},
             "options": vars(options),
             "generation": generation,
             "pages": pages,
