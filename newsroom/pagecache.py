@@ -10,12 +10,17 @@ has changed. The design:
   ``article:12``, ``section:3``, ``picks``). Only tagged responses are stored, so a page nobody
   thought about is never cached by accident.
 * Each tag has a *version* token in the cache. A stored page remembers the versions of its tags
-  when it was rendered; on the next request the middleware reads the current versions (one
-  ``get_many``) and serves the page only if none has moved. :func:`invalidate` moves the tags
-  (a new random token each), so every page that showed a changed thing is refreshed on its next
-  request, across all workers sharing the cache (Redis in production). The application calls it
-  from ``transaction.on_commit`` only, so a rolled-back change invalidates nothing and a reader
-  never gets a page rendered from uncommitted data cached over the committed one.
+  when it was rendered, and is served only while none of them has moved. :func:`invalidate`
+  moves the tags (a new random token each), so every page that showed a changed thing is
+  refreshed on its next request, across all workers sharing the cache (Redis in production).
+  The application calls it from ``transaction.on_commit`` only, so a rolled-back change
+  invalidates nothing and a reader never gets a page rendered from uncommitted data.
+* A hit costs one cache round trip: each worker remembers which tags a page had the last time it
+  saw it, and asks for the page and those tags' versions together (if the page's tags have
+  changed since, a second ``get_many`` reads the others).
+* Every invalidation also moves a site-wide *generation* token, read when a request starts and
+  again just before its page is stored. A page rendered while an invalidation happened may show
+  what was just changed as it was, so it is not stored.
 * A page is stored for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the next
   moment a story is due to go live or come down (:func:`set_next_change`): visibility that
   changes with the clock alone is refreshed on time without anyone acting.
@@ -33,7 +38,7 @@ serving a stale copy while it refreshes or when the application is down.
 
 import functools
 import hashlib
-import uuid
+import secrets
 
 from django.conf import settings
 from django.core.cache import caches
@@ -43,8 +48,10 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.module_loading import import_string
 
-PAGE_PREFIX = "page:"
+# The entry format's version is in the key: entries an older release stored are never read.
+PAGE_PREFIX = "page:2:"
 TAG_PREFIX = "tag:"
+GENERATION_KEY = "page-cache:generation"
 NEXT_CHANGE_KEY = "page-cache:next-change"
 NOTHING_SCHEDULED = "none"
 # Response attribute a view's tags are collected on.
@@ -59,7 +66,10 @@ KEPT_HEADERS = (
     "Link",
     "ETag",
     "Last-Modified",
+    "Cache-Control",
 )
+# How many pages' tags a worker remembers (a few hundred bytes each) to serve hits in one round trip.
+REMEMBERED_PAGES = 5_000
 
 
 def _cache():
@@ -83,10 +93,16 @@ def tagged(view, *tags):
     return wrapper
 
 
+def _new_version():
+    # An int: the Redis backend stores it as it is, so reading one back costs no unpickling.
+    return secrets.randbits(62)
+
+
 def invalidate(*tags):
     """Refresh every cached page showing any of ``tags`` (call from ``transaction.on_commit``)."""
     if tags:
-        _cache().set_many({TAG_PREFIX + str(t): uuid.uuid4().hex for t in set(tags)}, None)
+        versions = {TAG_PREFIX + str(t): _new_version() for t in set(tags)}
+        _cache().set_many({**versions, GENERATION_KEY: _new_version()}, None)
 
 
 def set_next_change(moment):
@@ -103,15 +119,20 @@ def forget_next_change():
     _cache().delete(NEXT_CHANGE_KEY)
 
 
-def _tag_versions(cache, tags):
-    keys = [TAG_PREFIX + t for t in tags]
-    versions = cache.get_many(keys)
-    missing = {key: uuid.uuid4().hex for key in keys if key not in versions}
+def _tag_versions(cache, keys, generation):
+    """
+    The current versions of the tag ``keys``, or ``None`` if the generation is no longer
+    ``generation`` (an invalidation happened since the request started).
+    """
+    versions = cache.get_many([GENERATION_KEY, *keys])
+    if versions.pop(GENERATION_KEY, None) != generation:
+        return None
+    missing = [key for key in keys if key not in versions]
     if missing:
         # add(), not set(): two workers storing at once must not move each other's versions.
-        for key, token in missing.items():
-            cache.add(key, token, None)
-        versions.update(cache.get_many(list(missing)))
+        for key in missing:
+            cache.add(key, _new_version(), None)
+        versions.update(cache.get_many(missing))
     return versions
 
 
@@ -151,19 +172,27 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Page key -> the tag keys its stored copy had when this worker last saw it.
+        self.tag_keys = {}
 
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
         cache = _cache()
         key = _page_key(request)
-        hit = self._serve_stored(request, cache, key)
+        found = cache.get_many([key, GENERATION_KEY, *self.tag_keys.get(key, ())])
+        hit = self._serve_stored(request, cache, key, found)
         if hit is not None:
             return hit
         response = self.get_response(request)
         if self._storable(response):
-            self._store(cache, key, response)
+            self._store(cache, key, response, generation=found.get(GENERATION_KEY))
         return response
+
+    def _remember(self, key, tag_keys):
+        if key not in self.tag_keys and len(self.tag_keys) >= REMEMBERED_PAGES:
+            del self.tag_keys[next(iter(self.tag_keys))]  # the oldest
+        self.tag_keys[key] = tuple(tag_keys)
 
     def _cacheable_request(self, request):
         if request.method not in ("GET", "HEAD"):
@@ -182,7 +211,7 @@ class PageCacheMiddleware:
             and "no-store" not in response.get("Cache-Control", "")
         )
 
-    def _store(self, cache, key, response):
+    def _store(self, cache, key, response, *, generation):
         now = timezone.now()
         ttl = _seconds_to_live(cache, now)
         # A view that knows better (a feed's newest story) keeps its own validators.
@@ -194,29 +223,36 @@ class PageCacheMiddleware:
         response["X-Page-Cache"] = "MISS"
         if ttl <= 0:
             return
-        tags = sorted(getattr(response, TAGS_ATTRIBUTE))
+        tag_keys = [TAG_PREFIX + t for t in sorted(getattr(response, TAGS_ATTRIBUTE))]
+        versions = _tag_versions(cache, tag_keys, generation)
+        if versions is None:
+            return  # something changed while this page was rendered: it may show it as it was
         entry = {
             "content": response.content,
             "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
-            "versions": _tag_versions(cache, tags),
+            "last_modified": parse_http_date_safe(response["Last-Modified"]),
+            "versions": versions,
         }
         cache.set(key, entry, ttl)
+        self._remember(key, tag_keys)
 
-    def _serve_stored(self, request, cache, key):
-        entry = cache.get(key)
+    def _serve_stored(self, request, cache, key, found):
+        """The stored page if none of its tags has moved; ``found``: what was read for ``key``."""
+        entry = found.get(key)
         if entry is None:
             return None
-        current = cache.get_many(list(entry["versions"]))
-        if current != entry["versions"]:
+        versions = entry["versions"]
+        unread = [tag_key for tag_key in versions if tag_key not in found]
+        if unread:
+            # Its tags changed since this worker last saw the page (or one was evicted).
+            found = {**found, **cache.get_many(unread)}
+            self._remember(key, versions)
+        if any(found.get(tag_key) != version for tag_key, version in versions.items()):
             return None
         response = HttpResponse(entry["content"])
         for name, value in entry["headers"].items():
             response[name] = value
-        set_shared_cache_headers(response)
         response["X-Page-Cache"] = "HIT"
         return get_conditional_response(
-            request,
-            etag=response["ETag"],
-            last_modified=parse_http_date_safe(response["Last-Modified"]),
-            response=response,
+            request, etag=response["ETag"], last_modified=entry["last_modified"], response=response
         )

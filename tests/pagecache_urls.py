@@ -14,6 +14,17 @@ def tagged(request, name):
     return pagecache.tag(response, "site", f"thing:{name}")
 
 
+# Tags a "changing" page shows next, and what to do while it is being rendered.
+CHANGING = {"tags": ["thing:a"], "while_rendering": None}
+
+
+def changing(request):
+    RENDERS.append("changing")
+    if CHANGING["while_rendering"]:
+        CHANGING["while_rendering"]()
+    return pagecache.tag(HttpResponse(f"changing #{len(RENDERS)}"), *CHANGING["tags"])
+
+
 def untagged(request):
     RENDERS.append("untagged")
     return HttpResponse(f"untagged #{len(RENDERS)}")
@@ -28,6 +39,7 @@ def sets_cookie(request):
 
 urlpatterns = [
     path("tagged/<str:name>/", tagged),
+    path("changing/", changing),
     path("untagged/", untagged),
     path("cookie/", sets_cookie),
 ]

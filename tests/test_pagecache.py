@@ -4,6 +4,8 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.test import RequestFactory
 from django.utils import timezone
 
 from newsroom import pagecache
@@ -17,6 +19,7 @@ def tiny_site(settings, page_cache):
     settings.ROOT_URLCONF = "tests.pagecache_urls"
     settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "tests.test_pagecache.nothing_scheduled"
     pagecache_urls.RENDERS.clear()
+    pagecache_urls.CHANGING.update(tags=["thing:a"], while_rendering=None)
 
 
 def nothing_scheduled(*, now):
@@ -115,3 +118,51 @@ def test_a_passed_change_moment_is_recomputed(settings):
     with mock.patch("tests.test_pagecache.nothing_scheduled", return_value=now + timedelta(seconds=7)) as ask:
         assert pagecache._seconds_to_live(cache, now) == 7
     ask.assert_called_once()
+
+
+def test_a_hit_reads_the_cache_once(client):
+    client.get("/tagged/a/")
+
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        assert client.get("/tagged/a/")["X-Page-Cache"] == "HIT"
+
+    get_many.assert_called_once()
+
+
+def test_a_page_rendered_during_an_invalidation_is_not_stored(client):
+    # The page read the database before the change committed; storing it could keep the old story.
+    pagecache_urls.CHANGING["while_rendering"] = lambda: pagecache.invalidate("thing:other")
+    client.get("/changing/")
+    pagecache_urls.CHANGING["while_rendering"] = None
+
+    assert client.get("/changing/")["X-Page-Cache"] == "MISS"
+    assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+
+
+def test_a_page_whose_tags_changed_is_checked_against_its_new_tags(client):
+    client.get("/changing/")
+    pagecache_urls.CHANGING["tags"] = ["thing:b"]
+    pagecache.invalidate("thing:a")
+    assert client.get("/changing/")["X-Page-Cache"] == "MISS"  # now shows thing:b, not thing:a
+
+    pagecache.invalidate("thing:a")
+    assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+    pagecache.invalidate("thing:b")
+    assert client.get("/changing/")["X-Page-Cache"] == "MISS"
+
+
+def test_workers_share_pages_and_their_invalidations():
+    """Two middleware instances stand for two gunicorn workers sharing one cache."""
+    first_worker = pagecache.PageCacheMiddleware(lambda request: pagecache_urls.tagged(request, "a"))
+    second_worker = pagecache.PageCacheMiddleware(lambda request: pagecache_urls.tagged(request, "a"))
+    request = RequestFactory().get("/tagged/a/")
+
+    stored = first_worker(request)
+    served = second_worker(request)
+    pagecache.invalidate("thing:a")
+    refreshed = second_worker(request)
+
+    assert (stored["X-Page-Cache"], served["X-Page-Cache"], refreshed["X-Page-Cache"]) == ("MISS", "HIT", "MISS")
+    assert served.content == stored.content
+    assert first_worker(request)["X-Page-Cache"] == "HIT"  # the second worker's fresh copy
+    assert pagecache_urls.RENDERS == ["a", "a"]
