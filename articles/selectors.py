@@ -40,6 +40,17 @@ def _cards(articles):
     return articles.select_related(*CARD_RELATIONS).defer(*STORY_TEXT_FIELDS)
 
 
+def _any_of(*candidates):
+    """
+    The ids in any of the ``candidates`` (subqueries of ids, sliced or not), as one UNION ALL
+    for ``pk__in``. PostgreSQL plans each part on its own index; an OR of ``pk IN (...)``
+    conditions instead makes it scan every story. Each part is wrapped in its own ``pk IN``
+    because SQLite allows no LIMIT directly in a part of a UNION.
+    """
+    parts = [Article.objects.filter(pk__in=ids).values("pk") for ids in candidates]
+    return parts[0].union(*parts[1:], all=True)
+
+
 def section_list():
     """Every section in menu order (position, then name)."""
     return Section.objects.all()
@@ -95,10 +106,10 @@ def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
     published = Article.objects.published(now=timezone.now())
     if exclude is not None:
         published = published.exclude(pk=exclude.pk)
-    newest = Q()
-    for section in sections:
-        newest |= Q(pk__in=published.filter(section=section).newest_first().values("pk")[:per_section])
-    articles = _cards(published.filter(newest)).order_by(
+    newest = _any_of(
+        *(published.filter(section=section).newest_first().values("pk")[:per_section] for section in sections)
+    )
+    articles = _cards(published.filter(pk__in=newest)).order_by(
         "section__position", "section__name", "-written_at", "-pk"
     )
     blocks = {}
@@ -176,7 +187,7 @@ def related_news(*, article, limit=RELATED_NEWS_COUNT):
     )[:1]
     return list(
         _cards(published)
-        .filter(Q(pk__in=linked) | Q(pk__in=newest_in_section))
+        .filter(pk__in=_any_of(linked, newest_in_section))
         .annotate(manual_position=Subquery(manual_position))
         .order_by(F("manual_position").asc(nulls_last=True), "-written_at", "-pk")[:limit]
     )

@@ -10,6 +10,7 @@ import datetime
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_cache_control
@@ -22,11 +23,24 @@ from newsroom.pagecache import tag
 STORIES_PER_PAGE = 20
 
 
+class IdPaginator(Paginator):
+    """
+    Fetches a page as "the rows whose ids are on it": the database walks the list's index for
+    the page's ids alone (an index-only scan, even 40,000 rows deep), then reads twenty rows by
+    primary key, instead of building and skipping every full row before the page.
+    """
+
+    def _get_page(self, object_list, number, paginator):
+        if isinstance(object_list, QuerySet):
+            object_list = self.object_list.filter(pk__in=object_list.values("pk"))
+        return super()._get_page(object_list, number, paginator)
+
+
 def paginate(request, articles, per_page=STORIES_PER_PAGE):
     """
     The ``?page=N`` page of ``articles``. A page that is not a number or out of range is a 404.
     """
-    paginator = Paginator(articles, per_page)
+    paginator = IdPaginator(articles, per_page)
     try:
         return paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:

@@ -171,6 +171,20 @@ def test_section_paginates_twenty_a_page_with_rel_links(client):
     assert '<link rel="next" href="/world/?page=3">' in text(second)
     assert '<link rel="canonical" href="http://testserver/world/?page=2">' in text(second)
     assert len(third.context["page_obj"].object_list) == 5
+    pages = [response.context["page_obj"].object_list for response in (first, second, third)]
+    shown = [story.headline for page in pages for story in page]
+    assert shown == [f"World story {n:02d}" for n in range(44, -1, -1)]
+
+
+def test_section_pages_split_stories_published_at_the_same_moment_exactly_once(client):
+    # Pages are fetched by their ids (views.IdPaginator); ties on the time fall back on the id.
+    section = SectionFactory(slug="world")
+    same_moment = [PublishedArticleFactory(section=section, written_at=at(1, 0, 0)) for _ in range(25)]
+
+    pages = [client.get("/world/", {"page": n}).context["page_obj"].object_list for n in (1, 2)]
+
+    shown = [story.pk for page in pages for story in page]
+    assert shown == sorted((story.pk for story in same_moment), reverse=True)
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1.5", ""])

@@ -11,6 +11,8 @@ import re
 from html.parser import HTMLParser
 
 from django import template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -52,13 +54,41 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None):
     }
 
 
-@register.inclusion_tag("includes/picture.html")
+# The markup of the pictures this process has shown, by everything it is made from: a photo on
+# many pages (a card in every Related News block of its section) is built once. Bounded; a new
+# image, size, focal point or alt text is a new key, so nothing here is ever out of date.
+_pictures = {}
+PICTURES_REMEMBERED = 2_000
+
+
+@receiver(setting_changed)
+def _forget_pictures(**kwargs):
+    _pictures.clear()  # MEDIA_URL or the storages changed (tests): addresses may differ
+
+
+def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None):
+    """``includes/picture.html`` rendered for ``photo`` (see ``picture_context``)."""
+    alt = photo.alt_text if alt is None else alt
+    image = photo.image
+    key = (image.storage, image.name, photo.width, photo.height, photo.focal_x, photo.focal_y)
+    key += (crop, sizes, bool(eager), alt)
+    html = _pictures.get(key)
+    if html is None:
+        context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
+        html = mark_safe(render_to_string("includes/picture.html", context).strip())
+        if len(_pictures) >= PICTURES_REMEMBERED:
+            del _pictures[next(iter(_pictures))]  # the oldest
+        _pictures[key] = html
+    return html
+
+
+@register.simple_tag
 def picture(photo, crop="", sizes="100vw", eager=False, alt=None):
     """
     ``{% picture photo crop="16x9" sizes="..." eager=True %}``: the photo as a ``<picture>``.
     ``crop`` is "" (the photo's own shape), "16x9" or "1x1", cut around its focal point.
     """
-    return picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
+    return picture_html(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
 
 
 @register.simple_tag
@@ -112,18 +142,17 @@ def _credit(photo):
 
 
 def _photo_markup(match, photo, alt):
-    context = picture_context(photo, sizes=STORY_SIZES, alt=alt or photo.alt_text)
-    picture_html = mark_safe(render_to_string("includes/picture.html", context).strip())
+    picture = picture_html(photo, sizes=STORY_SIZES, alt=alt or photo.alt_text)
     if match["inline"]:
         # Inside running text (a paragraph cannot hold a figure): the picture and its credit.
-        return format_html('<span class="photo photo--inline">{}{}</span>', picture_html, _credit(photo))
+        return format_html('<span class="photo photo--inline">{}{}</span>', picture, _credit(photo))
     caption = ""
     if match["caption"]:
         # The editor's own caption: part of the body, cleaned by articles.html like the rest of it.
         caption = format_html('<span class="photo__caption">{}</span>', mark_safe(match["caption"]))
     return format_html(
         '<figure class="photo photo--body">{}<figcaption>{}{}</figcaption></figure>',
-        picture_html,
+        picture,
         caption,
         _credit(photo),
     )
