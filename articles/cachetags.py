@@ -30,9 +30,19 @@ def section(pk):
     return f"section:{pk}"
 
 
-def for_article_page(story, *, shown=()):
-    """Tags of a story's page; ``shown`` are the stories in its Related News and picks."""
-    return [SITE, PICKS, article(story.pk), section(story.section_id), *(article(s.pk) for s in shown)]
+def for_story(story):
+    """Tags of a story's own block (its text, photo, bylines, corrections)."""
+    return {SITE, article(story.pk)}
+
+
+def for_related_news(story, *, shown):
+    """Tags of a story's Related News: its manual links, its section's newest, ``shown``."""
+    return {SITE, article(story.pk), section(story.section_id), *(article(s.pk) for s in shown)}
+
+
+def for_editors_pick(*, shown):
+    """Tags of an Editor's Pick block showing ``shown``."""
+    return {SITE, PICKS, *(article(s.pk) for s in shown)}
 
 
 def visibility_changed(*, article_pk, section_pks):

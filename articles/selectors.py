@@ -10,7 +10,7 @@ same number of queries whether it shows one related story or twenty.
 import datetime
 
 from django.conf import settings
-from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -120,22 +120,26 @@ def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
 
 def article_detail(*, slug):
     """
-    The published story with this slug, or ``None``.
-
-    Its bylines and their authors come in one extra query, in byline order, for the sign-off
-    (``Article.sign_off``) and the author links (``Article.byline_authors``); its public
-    correction notes in another, oldest first, as ``article.corrections``.
+    The published story with this slug, or ``None``, with its section, lead photo and credit
+    (what the page's meta tags and address need). Its bylines and corrections are loaded by
+    ``load_story_details`` when its text is shown.
     """
-    return (
-        Article.objects.published()
-        .select_related(*CARD_RELATIONS)
-        .prefetch_related(
-            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
-            Prefetch("revisions", queryset=published_corrections(), to_attr="corrections"),
-        )
-        .filter(slug=slug)
-        .first()
+    return Article.objects.published().select_related(*CARD_RELATIONS).filter(slug=slug).first()
+
+
+def load_story_details(article):
+    """
+    Load what the story's text shows besides its row, in two queries: its bylines and their
+    authors, in byline order, for the sign-off (``Article.sign_off``) and the author links
+    (``Article.byline_authors``); its public correction notes, oldest first, as
+    ``article.corrections``.
+    """
+    prefetch_related_objects(
+        [article],
+        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
+        Prefetch("revisions", queryset=published_corrections(), to_attr="corrections"),
     )
+    return article
 
 
 def published_corrections():

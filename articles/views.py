@@ -13,12 +13,13 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
 from articles import cachetags, preview, selectors
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
-from newsroom.pagecache import tag
+from newsroom.pagecache import cached_blocks, tag
 
 STORIES_PER_PAGE = 20
 
@@ -119,7 +120,8 @@ def article_detail(request, section_slug, year, month, day, slug):
 
     Any other address of it (an old section, another date format) answers 301 to the canonical
     one; a story that was published and then withdrawn answers 410; anything else 404.
-    Context: ``article``, ``related`` and ``picks``.
+    Context: ``article``, and the HTML of its blocks (``ARTICLE_BLOCKS``), each kept by the page
+    cache until what it shows changes (``cached_blocks``).
     """
     article = selectors.article_detail(slug=slug)
     if article is None:
@@ -129,26 +131,53 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    context = _article_context(article)
+    blocks = cached_blocks(_article_blocks(article))
+    context = {"article": article, **dict(zip(ARTICLE_BLOCKS, (html for html, _ in blocks), strict=True))}
     response = render(request, "articles/article.html", context)
-    shown = [*context["related"], *context["picks"]]
-    return tag(response, *cachetags.for_article_page(article, shown=shown))
+    return tag(response, *(block_tag for _, tags in blocks for block_tag in tags))
 
 
-def _article_context(article, **extra):
-    return {
-        "article": article,
-        "related": selectors.related_news(article=article),
-        "picks": selectors.editors_picks(section=article.section, exclude=article),
-        **extra,
-    }
+# The blocks of a story's page, in the order _article_blocks gives them (context names).
+ARTICLE_BLOCKS = ("story", "related_news", "editors_pick")
+
+
+def _article_blocks(article, **story_context):
+    """
+    The three blocks of a story's page as ``[(name, render)]`` for ``cached_blocks``: each
+    ``render()`` reads what its block needs and returns ``(html, tags)``. They are apart because
+    they change apart: the story when it is updated, Related News when its section gets a new
+    story, the Editor's Pick when the picks change.
+    """
+
+    def story():
+        if not story_context:  # a preview brings its own bylines and no corrections
+            selectors.load_story_details(article)
+        html = render_to_string("includes/story.html", {"article": article, **story_context})
+        return html, cachetags.for_story(article)
+
+    def related_news():
+        related = selectors.related_news(article=article)
+        html = render_to_string("includes/related_news.html", {"related": related})
+        return html, cachetags.for_related_news(article, shown=related)
+
+    def editors_pick():
+        picks = selectors.editors_picks(section=article.section, exclude=article)
+        html = render_to_string("includes/picks.html", {"picks": picks})
+        return html, cachetags.for_editors_pick(shown=picks)
+
+    return [
+        (f"story:{article.pk}:{article.version}", story),
+        (f"related-news:{article.pk}", related_news),
+        (f"editors-pick:{article.pk}", editors_pick),
+    ]
 
 
 def _render_preview(request, article, revision, status=200):
     """The public article page for an unsaved preview copy, kept out of caches and indexes."""
-    context = _article_context(
-        preview.as_published(article, revision), is_preview=True, preview_revision=revision
-    )
+    copy = preview.as_published(article, revision)
+    story_context = {"is_preview": True, "preview_revision": revision}
+    blocks = (render()[0] for _, render in _article_blocks(copy, **story_context))
+    context = {"article": copy, **dict(zip(ARTICLE_BLOCKS, blocks, strict=True)), **story_context}
     response = render(request, "articles/article.html", context, status=status)
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -31,9 +31,10 @@ from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from articles import revisions, views, workflow  # noqa: E402
+from articles import cachetags, revisions, views, workflow  # noqa: E402
 from articles.management.commands.generate_newsroom import GENERATOR_USERNAME  # noqa: E402
 from articles.models import Article, Section  # noqa: E402
+from newsroom import pagecache  # noqa: E402
 
 HOST = "127.0.0.1"
 REPEATS = 5
@@ -59,7 +60,11 @@ def pick():
 
 
 def count(specs):
-    """``specs``: ``[{"key", "path", "cookie", "prime"}]``; a primed page is requested once first."""
+    """
+    ``specs``: ``[{"key", "path", "cookie", "prime", "cold"}]``; a primed page is requested once
+    first; a cold one has every kept block invalidated before each request, so that the page is
+    rendered whole, every block included, as after a change that touches all of them.
+    """
     client = Client(HTTP_HOST=HOST)
     results = {}
     for spec in specs:
@@ -68,6 +73,8 @@ def count(specs):
             client.get(spec["path"], **extra)
         queries, cpu, wall = [], [], []
         for _ in range(REPEATS):
+            if spec.get("cold"):
+                pagecache.invalidate(cachetags.SITE)  # every block shows the site (menu, credits)
             with CaptureQueriesContext(connection) as captured:
                 started_cpu, started = time.process_time(), time.perf_counter()
                 response = client.get(spec["path"], **extra)

@@ -74,6 +74,8 @@ NGINX_CACHE_URL = "http://127.0.0.1:8080"
 NGINX_STATIC_URL = "http://127.0.0.1:8081"
 PORTS = (8001, 8080, 8081)
 BYPASS_COOKIE = "sessionid=x"
+# The in-process count of (e) with every block of the page rendered (bench/probe.py count, "cold").
+COLD_KEY = "e, every block rendered"
 SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
 
 ENVIRONMENT = {
@@ -791,6 +793,8 @@ def main(argv=None):
             for sc in plan
             if sc.base == GUNICORN_URL
         ]
+        # (e) with none of its blocks kept: the whole page rendered, as after a site-wide change.
+        specs.append({"key": COLD_KEY, "path": pages["article"], "cookie": BYPASS_COOKIE, "cold": True})
         queries = probe("count", stdin=json.dumps(specs))
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")

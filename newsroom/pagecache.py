@@ -29,6 +29,10 @@ has changed. The design:
   on it are never stored.
 * Each page carries an ``ETag`` (a hash of its bytes) and ``Last-Modified`` (when it was
   rendered); a conditional request for a cached page gets a 304 without any SQL query.
+* Parts of pages are kept the same way (:func:`cached_blocks`): a page that has to be rendered
+  (its tags moved, or a logged-in editor asked) reuses the blocks whose tags did not move. One
+  story published in a section refreshes every page whose Related News fills from it, and those
+  pages then re-render that block alone, not the story they are about or the Editor's Pick.
 
 The HTTP caching headers for shared caches (``Cache-Control: public, max-age, s-maxage,
 stale-while-revalidate, stale-if-error``) are set here too, for every response the middleware
@@ -47,6 +51,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, parse_http_date_safe
 from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
 
 # The entry format's version is in the key: entries an older release stored are never read.
 PAGE_PREFIX = "page:2:"
@@ -68,8 +73,11 @@ KEPT_HEADERS = (
     "Last-Modified",
     "Cache-Control",
 )
-# How many pages' tags a worker remembers (a few hundred bytes each) to serve hits in one round trip.
-REMEMBERED_PAGES = 5_000
+BLOCK_PREFIX = "block:1:"
+# How many entries' tags a worker remembers (a few hundred bytes each) to serve hits in one round
+# trip: entry key -> the tag keys its stored copy had when this worker last saw it.
+REMEMBERED_ENTRIES = 5_000
+_remembered_tag_keys = {}
 
 
 def _cache():
@@ -136,6 +144,78 @@ def _tag_versions(cache, keys, generation):
     return versions
 
 
+def _remember(key, tag_keys):
+    if key not in _remembered_tag_keys and len(_remembered_tag_keys) >= REMEMBERED_ENTRIES:
+        del _remembered_tag_keys[next(iter(_remembered_tag_keys))]  # the oldest
+    _remembered_tag_keys[key] = tuple(tag_keys)
+
+
+def _read(cache, keys):
+    """
+    One round trip: the entries stored at ``keys``, the generation, and the current versions of
+    the tags those entries had when this worker last saw them.
+    """
+    remembered = [tag_key for key in keys for tag_key in _remembered_tag_keys.get(key, ())]
+    return cache.get_many([*keys, GENERATION_KEY, *remembered])
+
+
+def _fresh_entry(cache, key, found):
+    """The entry at ``key`` in ``found`` (from ``_read``) if none of its tags has moved, or None."""
+    entry = found.get(key)
+    if entry is None:
+        return None
+    versions = entry["versions"]
+    unread = [tag_key for tag_key in versions if tag_key not in found]
+    if unread:
+        # Its tags changed since this worker last saw it (or a version was evicted).
+        found.update(cache.get_many(unread))
+        _remember(key, versions)
+    if any(found.get(tag_key) != version for tag_key, version in versions.items()):
+        return None
+    return entry
+
+
+def _store_entry(cache, key, entry, tags, *, generation, ttl):
+    """Store ``entry`` with the current versions of ``tags``, unless the generation moved."""
+    tag_keys = [TAG_PREFIX + t for t in sorted(tags)]
+    versions = _tag_versions(cache, tag_keys, generation)
+    if versions is None:
+        return  # something changed while this was rendered: it may show it as it was
+    cache.set(key, {**entry, "versions": versions}, ttl)
+    _remember(key, tag_keys)
+
+
+def cached_blocks(blocks):
+    """
+    Parts of a page kept between requests and refreshed by tags, like whole pages.
+
+    ``blocks``: ``[(name, render)]``, where ``render()`` returns ``(html, tags)``: rendered
+    template output and what it shows. Returns ``[(html, tags)]`` in the same order: each block
+    as stored if none of its tags has moved, the others rendered now (and stored). All of them
+    are read in one round trip. With the page cache off (a TTL of 0) every block is rendered.
+    The caller tags its page with the blocks' tags too.
+    """
+    cache = _cache()
+    if settings.NEWSROOM_PAGE_CACHE_TTL <= 0:
+        return [render() for _, render in blocks]
+    keys = [BLOCK_PREFIX + name for name, _ in blocks]
+    found = _read(cache, keys)
+    results, ttl = [], None
+    for key, (_, render) in zip(keys, blocks, strict=True):
+        entry = _fresh_entry(cache, key, found)
+        if entry is not None:
+            results.append((mark_safe(entry["html"]), set(entry["tags"])))
+            continue
+        html, tags = render()
+        if ttl is None:
+            ttl = _seconds_to_live(cache, timezone.now())
+        if ttl > 0:
+            entry = {"html": str(html), "tags": sorted(tags)}
+            _store_entry(cache, key, entry, tags, generation=found.get(GENERATION_KEY), ttl=ttl)
+        results.append((html, set(tags)))
+    return results
+
+
 def _page_key(request):
     # Scheme and host are part of the address: http and https copies are different pages.
     url = request.build_absolute_uri()
@@ -172,27 +252,20 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        # Page key -> the tag keys its stored copy had when this worker last saw it.
-        self.tag_keys = {}
 
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
         cache = _cache()
         key = _page_key(request)
-        found = cache.get_many([key, GENERATION_KEY, *self.tag_keys.get(key, ())])
-        hit = self._serve_stored(request, cache, key, found)
-        if hit is not None:
-            return hit
+        found = _read(cache, [key])
+        entry = _fresh_entry(cache, key, found)
+        if entry is not None:
+            return self._serve(request, entry)
         response = self.get_response(request)
         if self._storable(response):
             self._store(cache, key, response, generation=found.get(GENERATION_KEY))
         return response
-
-    def _remember(self, key, tag_keys):
-        if key not in self.tag_keys and len(self.tag_keys) >= REMEMBERED_PAGES:
-            del self.tag_keys[next(iter(self.tag_keys))]  # the oldest
-        self.tag_keys[key] = tuple(tag_keys)
 
     def _cacheable_request(self, request):
         if request.method not in ("GET", "HEAD"):
@@ -223,32 +296,15 @@ class PageCacheMiddleware:
         response["X-Page-Cache"] = "MISS"
         if ttl <= 0:
             return
-        tag_keys = [TAG_PREFIX + t for t in sorted(getattr(response, TAGS_ATTRIBUTE))]
-        versions = _tag_versions(cache, tag_keys, generation)
-        if versions is None:
-            return  # something changed while this page was rendered: it may show it as it was
         entry = {
             "content": response.content,
             "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
             "last_modified": parse_http_date_safe(response["Last-Modified"]),
-            "versions": versions,
         }
-        cache.set(key, entry, ttl)
-        self._remember(key, tag_keys)
+        tags = getattr(response, TAGS_ATTRIBUTE)
+        _store_entry(cache, key, entry, tags, generation=generation, ttl=ttl)
 
-    def _serve_stored(self, request, cache, key, found):
-        """The stored page if none of its tags has moved; ``found``: what was read for ``key``."""
-        entry = found.get(key)
-        if entry is None:
-            return None
-        versions = entry["versions"]
-        unread = [tag_key for tag_key in versions if tag_key not in found]
-        if unread:
-            # Its tags changed since this worker last saw the page (or one was evicted).
-            found = {**found, **cache.get_many(unread)}
-            self._remember(key, versions)
-        if any(found.get(tag_key) != version for tag_key, version in versions.items()):
-            return None
+    def _serve(self, request, entry):
         response = HttpResponse(entry["content"])
         for name, value in entry["headers"].items():
             response[name] = value

@@ -151,19 +151,90 @@ def test_a_page_whose_tags_changed_is_checked_against_its_new_tags(client):
     assert client.get("/changing/")["X-Page-Cache"] == "MISS"
 
 
-def test_workers_share_pages_and_their_invalidations():
-    """Two middleware instances stand for two gunicorn workers sharing one cache."""
-    first_worker = pagecache.PageCacheMiddleware(lambda request: pagecache_urls.tagged(request, "a"))
-    second_worker = pagecache.PageCacheMiddleware(lambda request: pagecache_urls.tagged(request, "a"))
+def test_a_worker_that_never_saw_a_page_serves_it_and_sees_its_invalidation():
+    """Other gunicorn workers share the cache, not this process's memory of each page's tags."""
+    middleware = pagecache.PageCacheMiddleware(lambda request: pagecache_urls.tagged(request, "a"))
     request = RequestFactory().get("/tagged/a/")
 
-    stored = first_worker(request)
-    served = second_worker(request)
+    def in_a_fresh_worker():
+        with mock.patch.dict(pagecache._remembered_tag_keys, clear=True):
+            return middleware(request)
+
+    stored = middleware(request)
+    served = in_a_fresh_worker()
     pagecache.invalidate("thing:a")
-    refreshed = second_worker(request)
+    refreshed = in_a_fresh_worker()
 
     outcomes = [response["X-Page-Cache"] for response in (stored, served, refreshed)]
     assert outcomes == ["MISS", "HIT", "MISS"]
     assert served.content == stored.content
-    assert first_worker(request)["X-Page-Cache"] == "HIT"  # the second worker's fresh copy
     assert pagecache_urls.RENDERS == ["a", "a"]
+
+
+# --- Blocks of pages -----------------------------------------------------------------------------
+
+
+def block(name, tags, renders):
+    def render():
+        renders.append(name)
+        return f"<p>{name} #{len(renders)}</p>", set(tags)
+
+    return (name, render)
+
+
+def test_blocks_are_rendered_once_and_kept_with_their_tags():
+    renders = []
+    wanted = [block("menu", {"site"}, renders), block("picks", {"site", "picks"}, renders)]
+
+    first = pagecache.cached_blocks(wanted)
+    second = pagecache.cached_blocks(wanted)
+
+    assert first == second == [("<p>menu #1</p>", {"site"}), ("<p>picks #2</p>", {"site", "picks"})]
+    assert renders == ["menu", "picks"]
+
+
+def test_invalidating_a_tag_renders_again_only_the_blocks_showing_it():
+    renders = []
+    wanted = [block("menu", {"site"}, renders), block("picks", {"site", "picks"}, renders)]
+    pagecache.cached_blocks(wanted)
+
+    pagecache.invalidate("picks")
+    [(menu, _), (picks, _)] = pagecache.cached_blocks(wanted)
+
+    assert renders == ["menu", "picks", "picks"]
+    assert (menu, picks) == ("<p>menu #1</p>", "<p>picks #3</p>")
+
+
+def test_all_blocks_are_read_in_one_round_trip():
+    wanted = [block(name, {"site", f"thing:{name}"}, []) for name in ("a", "b", "c")]
+    pagecache.cached_blocks(wanted)
+
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
+        pagecache.cached_blocks(wanted)
+
+    get_many.assert_called_once()
+
+
+def test_a_block_rendered_during_an_invalidation_is_not_kept():
+    renders = []
+
+    def render():
+        renders.append("menu")
+        pagecache.invalidate("site")  # committed while this block read the database
+        return "<p>menu</p>", {"site"}
+
+    pagecache.cached_blocks([("menu", render)])
+    pagecache.cached_blocks([("menu", render)])
+
+    assert renders == ["menu", "menu"]
+
+
+def test_blocks_are_always_rendered_with_the_page_cache_off(settings):
+    settings.NEWSROOM_PAGE_CACHE_TTL = 0
+    renders = []
+    wanted = [block("menu", {"site"}, renders)]
+
+    pagecache.cached_blocks(wanted)
+    pagecache.cached_blocks(wanted)
+
+    assert renders == ["menu", "menu"]

@@ -213,3 +213,69 @@ def test_conditional_get_of_a_cached_page_is_a_304(client, newsroom, django_asse
     with django_assert_num_queries(0):
         response = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
     assert response.status_code == 304
+
+
+# --- Blocks of the article page (newsroom.pagecache.cached_blocks) -------------------------------
+
+
+def tables_read(queries):
+    return {
+        table
+        for query in queries
+        for table in ("articleauthor", "relatedarticle", "editorspick")
+        if f'"articles_{table}"' in query["sql"]
+    }
+
+
+def test_a_new_story_in_the_section_renders_only_related_news_again(client, newsroom, committed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = newsroom["story"].get_absolute_url()
+    get(client, url)
+    fresh = ArticleFactory(section=newsroom["politics"], headline="Minister resigns")
+    workflow.submit_for_review(article=fresh, user=newsroom["editor"])
+    committed(workflow.publish, article=fresh, user=newsroom["editor"])
+
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, url)
+
+    assert response["X-Page-Cache"] == "MISS"
+    assert "Minister resigns" in response.content.decode()
+    assert tables_read(queries) == {"relatedarticle"}, "the story and the picks are kept"
+
+
+def test_logged_in_staff_get_a_fresh_page_built_from_kept_blocks(
+    client, newsroom, django_assert_max_num_queries
+):
+    url = newsroom["story"].get_absolute_url()
+    anonymous = get(client, url).content.decode()
+    client.force_login(newsroom["editor"])
+
+    with django_assert_max_num_queries(3):  # the session, the user, the story's row
+        staff = get(client, url).content.decode()
+
+    assert staff == anonymous
+
+
+def test_a_preview_never_leaves_its_draft_in_the_blocks_readers_get(client, newsroom, committed):
+    story, editor = newsroom["story"], newsroom["editor"]
+    get(client, story.get_absolute_url())
+    revisions.save_edit(
+        article=story,
+        user=editor,
+        base_version=story.version,
+        content={**revisions.content_of(story), "headline": "Unchecked draft headline"},
+    )
+    staff_client = type(client)()
+    staff_client.force_login(editor)
+    assert (
+        "Unchecked draft headline"
+        in staff_client.get(reverse("articles:preview", args=[story.pk])).content.decode()
+    )
+
+    reader = get(client, story.get_absolute_url()).content.decode()
+    staff = staff_client.get(story.get_absolute_url()).content.decode()
+
+    assert "Unchecked draft headline" not in reader
+    assert "Unchecked draft headline" not in staff

@@ -2,8 +2,10 @@
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 
-from articles import selectors
+from articles import cachetags, selectors
+from newsroom.pagecache import cached_blocks
 
 register = template.Library()
 
@@ -14,15 +16,22 @@ def site_name():
     return settings.NEWSROOM_SITE_NAME
 
 
-@register.inclusion_tag("includes/section_menu.html")
+@register.simple_tag
 def section_menu():
     """
     The navigation listing every section, for the header of every page (404 included).
 
     It is a tag rather than view context so that error pages rendered by Django's own handlers
-    get the same menu; it reads through ``selectors`` like the views do (one query).
+    get the same menu; it reads through ``selectors`` like the views do (one query), and is kept
+    by the page cache as a block until a section changes (every reader page is tagged "site").
     """
-    return {"sections": selectors.section_list()}
+
+    def render():
+        html = render_to_string("includes/section_menu.html", {"sections": selectors.section_list()})
+        return html, {cachetags.SITE}
+
+    [(html, _)] = cached_blocks([("section-menu", render)])
+    return html
 
 
 @register.simple_tag(takes_context=True)
