@@ -70,12 +70,12 @@ PYTHON = VENV_BIN / "python"
 # The bench's own database (--database changes it, e.g. to measure another checkout side by side).
 DATABASE = "newsroom_bench"
 GUNICORN_URL = "http://127.0.0.1:8001"
+# A second gunicorn with the page cache and its blocks off, for (e0): a page with nothing kept.
+GUNICORN_COLD_URL = "http://127.0.0.1:8002"
 NGINX_CACHE_URL = "http://127.0.0.1:8080"
 NGINX_STATIC_URL = "http://127.0.0.1:8081"
-PORTS = (8001, 8080, 8081)
+PORTS = (8001, 8002, 8080, 8081)
 BYPASS_COOKIE = "sessionid=x"
-# The in-process count of (e) with every block of the page rendered (bench/probe.py count, "cold").
-COLD_KEY = "e, every block rendered"
 SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
 
 ENVIRONMENT = {
@@ -265,17 +265,24 @@ class Processes:
     def __init__(self):
         self.started = []  # (name, Popen)
 
-    def start_gunicorn(self):
-        log("Starting gunicorn (2 sync workers, 127.0.0.1:8001)")
+    def start_gunicorn(self, url=GUNICORN_URL, environment=None):
+        address = url.removeprefix("http://")
+        port = address.rsplit(":", 1)[1]
+        settings = " ".join(f"{name}={value}" for name, value in (environment or {}).items())
+        log(f"Starting gunicorn (2 sync workers, {address}{', ' + settings if settings else ''})")
         process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", str(BENCH / "gunicorn.conf.py")],
+            [
+                str(VENV_BIN / "gunicorn"),
+                *("-c", str(BENCH / "gunicorn.conf.py")),
+                *("--bind", address, "--pid", str(OUT / f"gunicorn-{port}.pid")),
+            ],
             cwd=ROOT,
-            env=env(),
+            env={**env(), **(environment or {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         self.started.append(("gunicorn", process))
-        wait_for(f"{GUNICORN_URL}/bench/ok/", process, "gunicorn")
+        wait_for(f"{url}/bench/ok/", process, "gunicorn")
         return process
 
     def start_nginx(self):
@@ -388,6 +395,10 @@ def redis_pids():
         if command.endswith(b"redis-server") or command.startswith(b"redis-server "):
             pids.append(pid)
     return pids
+
+
+def all_workers(gunicorns):
+    return [pid for master in gunicorns.values() for pid in worker_pids(master.pid)]
 
 
 def cpu_seconds(pids):
@@ -504,6 +515,8 @@ def scenarios(pages, options):
         Scenario("d", "article from nginx's cache", NGINX_CACHE_URL, article, fast,
                  expect=("X-Cache-Status", "HIT")),
         Scenario("e", "article rendered afresh (uncached)", GUNICORN_URL, article, slow, BYPASS_COOKIE),
+        Scenario("e0", "article rendered with nothing kept (page cache and blocks off)", GUNICORN_COLD_URL,
+                 article, slow),
         Scenario("f", "home page rendered afresh", GUNICORN_URL, "/", slow, BYPASS_COOKIE),
         Scenario("g1", f"section page 1 rendered afresh ({section})", GUNICORN_URL, section, slow,
                  BYPASS_COOKIE),
@@ -512,8 +525,10 @@ def scenarios(pages, options):
     ]  # fmt: skip
 
 
-def measure(scenario, options, gunicorn, nginx, *, warm_up):
+def measure(scenario, options, gunicorns, nginx, *, warm_up):
     """One round of a scenario: wrk, with the CPU each party used meanwhile."""
+    # The gunicorn answering it (nginx passes its misses to the main one).
+    gunicorn = gunicorns.get(scenario.base, gunicorns[GUNICORN_URL])
     status, headers, body = fetch(scenario.url, scenario.cookie)
     if status != 200:
         raise BenchError(f"({scenario.key}) {scenario.url} answered {status}.")
@@ -564,7 +579,7 @@ def measure(scenario, options, gunicorn, nginx, *, warm_up):
             "stolen_cpu_cores": round(stolen / elapsed, 2),
             "load_before": round(load, 2),
             "wrk": command,
-            "rss_mb": {str(pid): memory_mb(pid) for pid in worker_pids(gunicorn.pid)},
+            "rss_mb": {str(pid): memory_mb(pid) for pid in all_workers(gunicorns)},
         }
     )
     log(
@@ -779,6 +794,10 @@ def main(argv=None):
         reset_caches()
         code = code_state()  # what gunicorn is about to load
         gunicorn = processes.start_gunicorn()
+        gunicorns = {
+            GUNICORN_URL: gunicorn,
+            GUNICORN_COLD_URL: processes.start_gunicorn(GUNICORN_COLD_URL, {"NEWSROOM_PAGE_CACHE_TTL": "0"}),
+        }
         status, _, body = fetch(f"{GUNICORN_URL}{pages['article']}")
         if status != 200:
             raise BenchError(f"The article {pages['article']} answered {status}.")
@@ -793,8 +812,8 @@ def main(argv=None):
             for sc in plan
             if sc.base == GUNICORN_URL
         ]
-        # (e) with none of its blocks kept: the whole page rendered, as after a site-wide change.
-        specs.append({"key": COLD_KEY, "path": pages["article"], "cookie": BYPASS_COOKIE, "cold": True})
+        # (e0) in-process: every block of the page invalidated before each request.
+        specs.append({"key": "e0", "path": pages["article"], "cookie": BYPASS_COOKIE, "cold": True})
         queries = probe("count", stdin=json.dumps(specs))
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
@@ -802,10 +821,10 @@ def main(argv=None):
         for number in range(1, options.rounds + 1):
             for scenario in plan:
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
-                rounds[scenario.key].append(measure(scenario, options, gunicorn, nginx, warm_up=number == 1))
+                rounds[scenario.key].append(measure(scenario, options, gunicorns, nginx, warm_up=number == 1))
         measured = chosen_rounds(rounds, pairs=[("a", "c"), ("b", "d"), (plan[-2].key, plan[-1].key)])
         measured = {scenario.key: measured[scenario.key] for scenario in sorted(plan, key=lambda sc: sc.key)}
-        workers = {str(pid): memory_mb(pid) for pid in worker_pids(gunicorn.pid)}
+        workers = {str(pid): memory_mb(pid) for pid in all_workers(gunicorns)}
 
         log("Freshness: publishing an update of the measured story")
         fresh = freshness(pages)
