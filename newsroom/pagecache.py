@@ -53,6 +53,8 @@ from django.utils.http import http_date, parse_http_date_safe
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
+from newsroom.memo import BoundedMemo
+
 # The entry format's version is in the key: entries an older release stored are never read.
 PAGE_PREFIX = "page:2:"
 TAG_PREFIX = "tag:"
@@ -77,7 +79,7 @@ BLOCK_PREFIX = "block:1:"
 # How many entries' tags a worker remembers (a few hundred bytes each) to serve hits in one round
 # trip: entry key -> the tag keys its stored copy had when this worker last saw it.
 REMEMBERED_ENTRIES = 5_000
-_remembered_tag_keys = {}
+_remembered_tag_keys = BoundedMemo(REMEMBERED_ENTRIES)
 
 
 def _cache():
@@ -145,9 +147,7 @@ def _tag_versions(cache, keys, generation):
 
 
 def _remember(key, tag_keys):
-    if key not in _remembered_tag_keys and len(_remembered_tag_keys) >= REMEMBERED_ENTRIES:
-        del _remembered_tag_keys[next(iter(_remembered_tag_keys))]  # the oldest
-    _remembered_tag_keys[key] = tuple(tag_keys)
+    _remembered_tag_keys.set(key, tuple(tag_keys))
 
 
 def _read(cache, keys):

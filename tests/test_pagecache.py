@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from newsroom import pagecache
+from newsroom.memo import BoundedMemo
 from tests import pagecache_urls
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +158,7 @@ def test_a_worker_that_never_saw_a_page_serves_it_and_sees_its_invalidation():
     request = RequestFactory().get("/tagged/a/")
 
     def in_a_fresh_worker():
-        with mock.patch.dict(pagecache._remembered_tag_keys, clear=True):
+        with mock.patch.object(pagecache, "_remembered_tag_keys", BoundedMemo(10)):
             return middleware(request)
 
     stored = middleware(request)

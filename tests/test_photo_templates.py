@@ -130,6 +130,25 @@ def test_photo_of_unknown_size_is_shown_as_it_is():
     assert f'src="{photo.image.url}"' in html
 
 
+def test_picture_markup_follows_every_change_to_the_photo():
+    # The markup is remembered per process (photos.picture_html), by everything it is made from.
+    photo = big_photo(alt_text="Before")
+    picture = Template('{% load photos %}{% picture photo crop="1x1" %}')
+
+    def render():
+        return picture.render(Context({"photo": photo}))
+
+    before = render()
+    photo.focal_x, photo.focal_y = 0.1, 0.9
+    moved = render()
+    photo.alt_text = "After"
+    relabelled = render()
+
+    assert before != moved and "-100-900-" in moved and "-100-900-" not in before
+    assert 'alt="After"' in relabelled and 'alt="Before"' in moved
+    assert render() == relabelled
+
+
 # --- Photos in the body -----------------------------------------------------------------------
 
 

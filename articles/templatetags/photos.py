@@ -19,6 +19,7 @@ from django.utils.safestring import mark_safe
 
 from articles import renditions, selectors
 from articles.html import media_name
+from newsroom.memo import BoundedMemo
 
 register = template.Library()
 
@@ -57,8 +58,8 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None):
 # The markup of the pictures this process has shown, by everything it is made from: a photo on
 # many pages (a card in every Related News block of its section) is built once. Bounded; a new
 # image, size, focal point or alt text is a new key, so nothing here is ever out of date.
-_pictures = {}
 PICTURES_REMEMBERED = 2_000
+_pictures = BoundedMemo(PICTURES_REMEMBERED)
 
 
 @receiver(setting_changed)
@@ -76,9 +77,7 @@ def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None):
     if html is None:
         context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
         html = mark_safe(render_to_string("includes/picture.html", context).strip())
-        if len(_pictures) >= PICTURES_REMEMBERED:
-            del _pictures[next(iter(_pictures))]  # the oldest
-        _pictures[key] = html
+        _pictures.set(key, html)
     return html
 
 
