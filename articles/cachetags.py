@@ -47,13 +47,10 @@ def for_editors_pick(*, shown):
 
 def visibility_changed(*, article_pk, section_pks):
     """A story went live, was updated, came down or was (re)scheduled: after commit, refresh
-    its page, its sections' pages, every listing, and recompute the next scheduled change."""
-
-    def refresh():
-        pagecache.invalidate(LISTING, article(article_pk), *(section(pk) for pk in section_pks if pk))
-        pagecache.forget_next_change()
-
-    transaction.on_commit(refresh)
+    its page, its sections' pages and every listing (the next scheduled change is recomputed
+    after any invalidation)."""
+    tags = [LISTING, article(article_pk), *(section(pk) for pk in section_pks if pk)]
+    transaction.on_commit(lambda: pagecache.invalidate(*tags))
 
 
 def picks_changed():

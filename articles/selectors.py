@@ -284,13 +284,18 @@ def article_search(*, query):
 
 def next_visibility_change(*, now=None):
     """
-    The next moment a story goes live or comes down by the clock alone (an embargo lifting,
-    a take-down time), or ``None``. The page cache never keeps a page past it.
+    The next moment what readers see changes by the clock alone (an embargo lifting, a
+    take-down time, an Editor's Pick starting or ending), or ``None``. The page cache never
+    keeps a page or block past it.
     """
     now = now or timezone.now()
-    upcoming = Article.objects.filter(status__in=Article.Status.approved()).aggregate(
+    stories = Article.objects.filter(status__in=Article.Status.approved()).aggregate(
         publish=Min("publish_at", filter=Q(publish_at__gt=now)),
         expire=Min("expire_at", filter=Q(expire_at__gt=now)),
     )
-    moments = [moment for moment in upcoming.values() if moment is not None]
+    picks = EditorsPick.objects.aggregate(
+        starts=Min("starts_at", filter=Q(starts_at__gt=now)),
+        ends=Min("ends_at", filter=Q(ends_at__gt=now)),
+    )
+    moments = [moment for moment in [*stories.values(), *picks.values()] if moment is not None]
     return min(moments) if moments else None

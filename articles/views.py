@@ -19,7 +19,8 @@ from django.utils.cache import patch_cache_control
 from articles import cachetags, preview, selectors
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
-from newsroom.pagecache import cached_blocks, tag
+from newsroom import pagecache
+from newsroom.pagecache import tag
 
 STORIES_PER_PAGE = 20
 
@@ -123,6 +124,7 @@ def article_detail(request, section_slug, year, month, day, slug):
     Context: ``article``, and the HTML of its blocks (``ARTICLE_BLOCKS``), each kept by the page
     cache until what it shows changes (``cached_blocks``).
     """
+    since = pagecache.started(request)  # before reading what the blocks will show
     article = selectors.article_detail(slug=slug)
     if article is None:
         if selectors.article_was_published(slug=slug):
@@ -131,7 +133,7 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    blocks = cached_blocks(_article_blocks(article))
+    blocks = pagecache.cached_blocks(_article_blocks(article), since=since)
     context = {"article": article, **dict(zip(ARTICLE_BLOCKS, (html for html, _ in blocks), strict=True))}
     response = render(request, "articles/article.html", context)
     return tag(response, *(block_tag for _, tags in blocks for block_tag in tags))
@@ -168,7 +170,8 @@ def _article_blocks(article, **story_context):
     return [
         (f"story:{article.pk}:{article.version}", story),
         (f"related-news:{article.pk}", related_news),
-        (f"editors-pick:{article.pk}", editors_pick),
+        # The section's picks, without this story: a story moved to another section gets others.
+        (f"editors-pick:{article.section_id}:{article.pk}", editors_pick),
     ]
 
 

@@ -18,12 +18,15 @@ has changed. The design:
 * A hit costs one cache round trip: each worker remembers which tags a page had the last time it
   saw it, and asks for the page and those tags' versions together (if the page's tags have
   changed since, a second ``get_many`` reads the others).
-* Every invalidation also moves a site-wide *generation* token, read when a request starts and
-  again just before its page is stored. A page rendered while an invalidation happened may show
-  what was just changed as it was, so it is not stored.
-* A page is stored for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the next
-  moment a story is due to go live or come down (:func:`set_next_change`): visibility that
-  changes with the clock alone is refreshed on time without anyone acting.
+* Every invalidation also moves a site-wide *generation* token (before the tags it names), read
+  when a request starts (:func:`started`) and again, after the tags, just before its page or
+  block is stored. Something rendered while an invalidation happened may show what was just
+  changed as it was, so it is not stored.
+* A page or block is kept for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the
+  first moment after its request started at which a story goes live or comes down by the clock,
+  or an Editor's Pick starts or ends (``NEWSROOM_PAGE_CACHE_NEXT_CHANGE``): visibility that
+  changes with the clock alone is refreshed on time without anyone acting. That moment is
+  remembered with the generation it was computed under, so any change recomputes it.
 * Only GET/HEAD requests without a session cookie are served from or stored in the cache; staff
   (logged in), previews and the admin always get a fresh page. Responses that set a cookie or vary
   on it are never stored.
@@ -40,9 +43,11 @@ would store, so nginx or a CDN in front can hold pages for ``s-maxage`` seconds 
 serving a stale copy while it refreshes or when the application is down.
 """
 
+import datetime
 import functools
 import hashlib
 import secrets
+import typing
 
 from django.conf import settings
 from django.core.cache import caches
@@ -60,7 +65,8 @@ PAGE_PREFIX = "page:2:"
 TAG_PREFIX = "tag:"
 GENERATION_KEY = "page-cache:generation"
 NEXT_CHANGE_KEY = "page-cache:next-change"
-NOTHING_SCHEDULED = "none"
+# Request attribute holding when (and under which generation) the request started reading.
+STARTED_ATTRIBUTE = "page_cache_started"
 # Response attribute a view's tags are collected on.
 TAGS_ATTRIBUTE = "cache_tags"
 # Headers a stored page keeps; everything else is recomputed.
@@ -109,24 +115,34 @@ def _new_version():
 
 
 def invalidate(*tags):
-    """Refresh every cached page showing any of ``tags`` (call from ``transaction.on_commit``)."""
+    """
+    Refresh every cached page and block showing any of ``tags``, and recompute the next
+    scheduled change (call from ``transaction.on_commit``).
+    """
     if tags:
-        versions = {TAG_PREFIX + str(t): _new_version() for t in set(tags)}
-        _cache().set_many({**versions, GENERATION_KEY: _new_version()}, None)
+        cache = _cache()
+        # The generation first: whoever then reads a moved tag also reads the moved generation
+        # (``_tag_versions`` reads them in the other order), even where writes are not atomic.
+        cache.set(GENERATION_KEY, _new_version(), None)
+        cache.set_many({TAG_PREFIX + str(t): _new_version() for t in set(tags)}, None)
 
 
-def set_next_change(moment):
+class Start(typing.NamedTuple):
+    """When a request started reading what it shows, and the generation then."""
+
+    generation: int | None
+    at: datetime.datetime
+
+
+def started(request):
     """
-    Tell the cache when visibility next changes by the clock alone (an embargo or a take-down);
-    ``None`` when nothing is scheduled. Stored pages never outlive that moment.
+    When ``request`` started reading data (see :class:`Start`). A view that reads data before it
+    asks for its blocks calls this first, and passes it to :func:`cached_blocks`.
     """
-    value = moment.timestamp() if moment else NOTHING_SCHEDULED
-    _cache().set(NEXT_CHANGE_KEY, value, None)
-
-
-def forget_next_change():
-    """The schedule changed: the next visibility change is recomputed on the next store."""
-    _cache().delete(NEXT_CHANGE_KEY)
+    if not hasattr(request, STARTED_ATTRIBUTE):
+        generation = _cache().get(GENERATION_KEY) if settings.NEWSROOM_PAGE_CACHE_TTL > 0 else None
+        setattr(request, STARTED_ATTRIBUTE, Start(generation, timezone.now()))
+    return getattr(request, STARTED_ATTRIBUTE)
 
 
 def _tag_versions(cache, keys, generation):
@@ -134,7 +150,7 @@ def _tag_versions(cache, keys, generation):
     The current versions of the tag ``keys``, or ``None`` if the generation is no longer
     ``generation`` (an invalidation happened since the request started).
     """
-    versions = cache.get_many([GENERATION_KEY, *keys])
+    versions = cache.get_many([*keys, GENERATION_KEY])  # the generation last: see invalidate()
     if versions.pop(GENERATION_KEY, None) != generation:
         return None
     missing = [key for key in keys if key not in versions]
@@ -142,7 +158,9 @@ def _tag_versions(cache, keys, generation):
         # add(), not set(): two workers storing at once must not move each other's versions.
         for key in missing:
             cache.add(key, _new_version(), None)
-        versions.update(cache.get_many(missing))
+        versions.update(cache.get_many([*missing, GENERATION_KEY]))
+        if versions.pop(GENERATION_KEY, None) != generation:
+            return None  # an invalidation landed while the missing versions were added
     return versions
 
 
@@ -175,17 +193,23 @@ def _fresh_entry(cache, key, found):
     return entry
 
 
-def _store_entry(cache, key, entry, tags, *, generation, ttl):
-    """Store ``entry`` with the current versions of ``tags``, unless the generation moved."""
+def _store_entry(cache, key, entry, tags, *, since):
+    """
+    Store ``entry``, rendered from data read after ``since`` (a :class:`Start`), with the current
+    versions of ``tags``: for as long as it may be kept, and only if the generation has not moved.
+    """
+    ttl = _seconds_to_keep(cache, since)
+    if ttl <= 0:
+        return
     tag_keys = [TAG_PREFIX + t for t in sorted(tags)]
-    versions = _tag_versions(cache, tag_keys, generation)
+    versions = _tag_versions(cache, tag_keys, since.generation)
     if versions is None:
         return  # something changed while this was rendered: it may show it as it was
     cache.set(key, {**entry, "versions": versions}, ttl)
     _remember(key, tag_keys)
 
 
-def cached_blocks(blocks):
+def cached_blocks(blocks, *, since=None):
     """
     Parts of a page kept between requests and refreshed by tags, like whole pages.
 
@@ -194,24 +218,25 @@ def cached_blocks(blocks):
     as stored if none of its tags has moved, the others rendered now (and stored). All of them
     are read in one round trip. With the page cache off (a TTL of 0) every block is rendered.
     The caller tags its page with the blocks' tags too.
+
+    A caller whose ``render`` functions use data it read before calling passes ``since``, from
+    :func:`started` called before that read.
     """
     cache = _cache()
     if settings.NEWSROOM_PAGE_CACHE_TTL <= 0:
         return [render() for _, render in blocks]
+    now = timezone.now()
     keys = [BLOCK_PREFIX + name for name, _ in blocks]
     found = _read(cache, keys)
-    results, ttl = [], None
+    since = since or Start(found.get(GENERATION_KEY), now)
+    results = []
     for key, (_, render) in zip(keys, blocks, strict=True):
         entry = _fresh_entry(cache, key, found)
         if entry is not None:
             results.append((mark_safe(entry["html"]), set(entry["tags"])))
             continue
         html, tags = render()
-        if ttl is None:
-            ttl = _seconds_to_live(cache, timezone.now())
-        if ttl > 0:
-            entry = {"html": str(html), "tags": sorted(tags)}
-            _store_entry(cache, key, entry, tags, generation=found.get(GENERATION_KEY), ttl=ttl)
+        _store_entry(cache, key, {"html": str(html), "tags": sorted(tags)}, tags, since=since)
         results.append((html, set(tags)))
     return results
 
@@ -222,24 +247,35 @@ def _page_key(request):
     return PAGE_PREFIX + hashlib.sha256(url.encode()).hexdigest()
 
 
-def _next_change(cache, now):
-    """When visibility next changes by the clock, as a timestamp, or None."""
-    next_change = cache.get(NEXT_CHANGE_KEY)
-    if next_change is None or (next_change != NOTHING_SCHEDULED and next_change <= now.timestamp()):
-        # Unknown, or that moment has passed: ask the application (one query), then remember.
-        moment = import_string(settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE)(now=now)
-        set_next_change(moment)
-        return moment.timestamp() if moment else None
-    return None if next_change == NOTHING_SCHEDULED else next_change
+def _next_change(cache, since):
+    """
+    The first moment after ``since.at`` at which visibility changes by the clock, as a
+    timestamp, or None. Remembered with the generation it was computed under: an answer from
+    before any later change (a new embargo, say) is never used.
+    """
+    remembered = cache.get(NEXT_CHANGE_KEY)
+    if remembered is not None:
+        generation, moment = remembered
+        if generation == since.generation and (moment is None or moment > since.at.timestamp()):
+            return moment
+    # Unknown, from an older generation, or passed: ask the application (one query).
+    moment = import_string(settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE)(now=since.at)
+    timestamp = moment.timestamp() if moment else None
+    cache.set(NEXT_CHANGE_KEY, (since.generation, timestamp), None)
+    return timestamp
 
 
-def _seconds_to_live(cache, now):
+def _seconds_to_keep(cache, since):
+    """
+    How long, from now, something rendered from data read after ``since`` may be kept: the
+    TTL, and never past the next visibility change after ``since`` (0: not at all).
+    """
     ttl = settings.NEWSROOM_PAGE_CACHE_TTL
     if ttl <= 0:
         return 0  # the page cache is off
-    next_change = _next_change(cache, now)
+    next_change = _next_change(cache, since)
     if next_change is not None:
-        ttl = min(ttl, int(next_change - now.timestamp()))
+        ttl = min(ttl, int(next_change - timezone.now().timestamp()))
     return max(ttl, 0)
 
 
@@ -258,13 +294,15 @@ class PageCacheMiddleware:
             return self.get_response(request)
         cache = _cache()
         key = _page_key(request)
+        now = timezone.now()
         found = _read(cache, [key])
         entry = _fresh_entry(cache, key, found)
         if entry is not None:
             return self._serve(request, entry)
+        setattr(request, STARTED_ATTRIBUTE, Start(found.get(GENERATION_KEY), now))
         response = self.get_response(request)
         if self._storable(response):
-            self._store(cache, key, response, generation=found.get(GENERATION_KEY))
+            self._store(cache, key, response, since=started(request))
         return response
 
     def _cacheable_request(self, request):
@@ -284,9 +322,8 @@ class PageCacheMiddleware:
             and "no-store" not in response.get("Cache-Control", "")
         )
 
-    def _store(self, cache, key, response, *, generation):
+    def _store(self, cache, key, response, *, since):
         now = timezone.now()
-        ttl = _seconds_to_live(cache, now)
         # A view that knows better (a feed's newest story) keeps its own validators.
         if not response.has_header("ETag"):
             response["ETag"] = f'"{hashlib.sha256(response.content).hexdigest()[:32]}"'
@@ -294,15 +331,14 @@ class PageCacheMiddleware:
             response["Last-Modified"] = http_date(now.timestamp())
         set_shared_cache_headers(response)
         response["X-Page-Cache"] = "MISS"
-        if ttl <= 0:
+        if settings.NEWSROOM_PAGE_CACHE_TTL <= 0:
             return
         entry = {
             "content": response.content,
             "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
             "last_modified": parse_http_date_safe(response["Last-Modified"]),
         }
-        tags = getattr(response, TAGS_ATTRIBUTE)
-        _store_entry(cache, key, entry, tags, generation=generation, ttl=ttl)
+        _store_entry(cache, key, entry, getattr(response, TAGS_ATTRIBUTE), since=since)
 
     def _serve(self, request, entry):
         response = HttpResponse(entry["content"])

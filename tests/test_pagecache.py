@@ -18,13 +18,30 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def tiny_site(settings, page_cache):
     settings.ROOT_URLCONF = "tests.pagecache_urls"
-    settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "tests.test_pagecache.nothing_scheduled"
+    settings.NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "tests.test_pagecache.next_change"
     pagecache_urls.RENDERS.clear()
     pagecache_urls.CHANGING.update(tags=["thing:a"], while_rendering=None)
+    SCHEDULE.clear()
 
 
-def nothing_scheduled(*, now):
-    return None
+# Moments at which the tiny site's visibility changes by the clock (embargoes, take-downs).
+SCHEDULE = []
+
+
+def next_change(*, now):
+    return min((moment for moment in SCHEDULE if moment > now), default=None)
+
+
+def remaining_ttl(key):
+    """Seconds until the cache forgets ``key`` (django-redis or local memory)."""
+    if hasattr(cache, "ttl"):
+        return cache.ttl(key)
+    expires_at = cache._expire_info[cache.make_and_validate_key(key)]
+    return expires_at - timezone.now().timestamp()
+
+
+def page_key(client, url):
+    return pagecache._page_key(client.get(url).wsgi_request)
 
 
 def test_second_request_is_served_from_the_cache(client, django_assert_num_queries):
@@ -100,25 +117,51 @@ def test_reader_pages_carry_shared_cache_headers(client):
     assert "Cookie" not in response.get("Vary", "")
 
 
-def test_seconds_to_live_is_bounded_by_the_next_change(settings):
-    from django.core.cache import cache
+def test_pages_and_blocks_are_kept_until_the_next_scheduled_change(client):
+    SCHEDULE.append(timezone.now() + timedelta(seconds=42))
 
+    key = page_key(client, "/tagged/a/")
+    pagecache.cached_blocks([block("menu", {"site"}, [])])
+
+    assert 40 <= remaining_ttl(key) <= 42
+    assert 40 <= remaining_ttl(pagecache.BLOCK_PREFIX + "menu") <= 42
+
+
+def test_once_the_moment_passes_the_next_one_bounds_what_is_kept(client):
     now = timezone.now()
-    settings.NEWSROOM_PAGE_CACHE_TTL = 300
-    pagecache.set_next_change(now + timedelta(seconds=42))
-    assert pagecache._seconds_to_live(cache, now) == 42
-    pagecache.set_next_change(None)
-    assert pagecache._seconds_to_live(cache, now) == 300
+    SCHEDULE.extend([now + timedelta(seconds=5), now + timedelta(seconds=60)])
+    client.get("/tagged/a/")
+
+    later = now + timedelta(seconds=10)
+    with mock.patch.object(pagecache.timezone, "now", return_value=later):
+        pagecache.cached_blocks([block("menu", {"site"}, [])])
+
+    assert 49 <= remaining_ttl(pagecache.BLOCK_PREFIX + "menu") <= 50  # until now + 60 s, not 5
 
 
-def test_a_passed_change_moment_is_recomputed(settings):
-    from django.core.cache import cache
+def test_any_change_makes_the_next_scheduled_moment_be_asked_again(client):
+    key = page_key(client, "/tagged/a/")
+    assert remaining_ttl(key) > 290  # nothing scheduled: the whole TTL
 
-    now = timezone.now()
-    pagecache.set_next_change(now - timedelta(seconds=1))
-    with mock.patch("tests.test_pagecache.nothing_scheduled", return_value=now + timedelta(seconds=7)) as ask:
-        assert pagecache._seconds_to_live(cache, now) == 7
-    ask.assert_called_once()
+    SCHEDULE.append(timezone.now() + timedelta(seconds=30))  # an editor schedules an embargo...
+    pagecache.invalidate("thing:a")  # ...and its commit invalidates what it touches
+
+    assert remaining_ttl(page_key(client, "/tagged/a/")) <= 30
+
+
+def test_what_was_rendered_before_a_scheduled_change_is_not_kept_after_it():
+    start = timezone.now()
+    lift = start + timedelta(seconds=1)
+    SCHEDULE.append(lift)
+    since = pagecache.Start(cache.get(pagecache.GENERATION_KEY), start)
+
+    def render():  # read the database before the embargo lifted, stored just after
+        return "<p>without the embargoed story</p>", {"section:1"}
+
+    with mock.patch.object(pagecache.timezone, "now", return_value=lift + timedelta(milliseconds=50)):
+        pagecache.cached_blocks([("section", render)], since=since)
+
+    assert cache.get(pagecache.BLOCK_PREFIX + "section") is None
 
 
 def test_a_hit_reads_the_cache_once(client):
@@ -214,6 +257,37 @@ def test_all_blocks_are_read_in_one_round_trip():
         pagecache.cached_blocks(wanted)
 
     get_many.assert_called_once()
+
+
+def test_a_block_is_not_kept_if_an_invalidation_lands_while_its_new_tags_get_versions():
+    renders = []
+
+    def render():
+        renders.append("block")
+        return f"<p>v{len(renders)}</p>", {"thing:new"}
+
+    real_add = cache.add
+
+    def add_during_a_commit(key, value, timeout=None):
+        pagecache.invalidate("thing:new")  # the change commits between the check and the add
+        return real_add(key, value, timeout)
+
+    with mock.patch.object(cache, "add", side_effect=add_during_a_commit):
+        pagecache.cached_blocks([("block", render)])
+    pagecache.cached_blocks([("block", render)])
+
+    assert renders == ["block", "block"]
+
+
+def test_a_block_rendered_from_data_read_before_an_invalidation_is_not_kept():
+    since = pagecache.started(RequestFactory().get("/"))  # the view reads its data...
+    pagecache.invalidate("thing:a")  # ...a change commits...
+    renders = []
+    pagecache.cached_blocks([block("story", {"thing:a"}, renders)], since=since)  # ...then renders
+
+    pagecache.cached_blocks([block("story", {"thing:a"}, renders)])
+
+    assert renders == ["story", "story"]
 
 
 def test_a_block_rendered_during_an_invalidation_is_not_kept():

@@ -108,14 +108,16 @@ def test_article_detail_only_finds_published_stories():
     assert selectors.article_detail(slug=live.slug) == live
 
 
-def test_article_detail_authors_in_byline_order():
+def test_story_details_load_authors_in_byline_order_in_two_queries(django_assert_num_queries):
     zed, abe = AuthorFactory(name="Zed Zulu"), AuthorFactory(name="Abe Alpha")
     article = PublishedArticleFactory(authors=[zed, abe])
-
     found = selectors.article_detail(slug=article.slug)
 
-    assert found.byline_authors == [zed, abe]
-    assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
+    with django_assert_num_queries(2):  # bylines with their authors, correction notes
+        selectors.load_story_details(found)
+        assert found.byline_authors == [zed, abe]
+        assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
+        assert found.corrections == []
 
 
 def test_article_was_published_tells_withdrawn_from_never_published():
@@ -243,3 +245,24 @@ def test_selectors_never_return_drafts_anywhere():
     assert draft not in selectors.article_list()
     assert Article.objects.filter(pk=draft.pk).exists()
     assert all(draft not in articles for _, articles in selectors.latest_by_section())
+
+
+# --- next_visibility_change -------------------------------------------------------------------
+
+
+def test_next_visibility_change_is_the_first_embargo_take_down_or_pick_window_edge():
+    now = timezone.now()
+    in_minutes = [now + datetime.timedelta(minutes=n) for n in range(1, 6)]
+    assert selectors.next_visibility_change(now=now) is None
+
+    PublishedArticleFactory(expire_at=in_minutes[4])
+    assert selectors.next_visibility_change(now=now) == in_minutes[4]
+    EditorsPickFactory(ends_at=in_minutes[3])
+    assert selectors.next_visibility_change(now=now) == in_minutes[3]
+    EditorsPickFactory(starts_at=in_minutes[2])
+    assert selectors.next_visibility_change(now=now) == in_minutes[2]
+    embargoed = ArticleFactory(publish_at=in_minutes[1])
+    workflow.submit_for_review(article=embargoed, user=EditorFactory())
+    workflow.publish(article=embargoed, user=EditorFactory())
+    assert selectors.next_visibility_change(now=now) == in_minutes[1]
+    assert selectors.next_visibility_change(now=in_minutes[1]) == in_minutes[2]

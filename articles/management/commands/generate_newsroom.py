@@ -243,7 +243,6 @@ class Command(BaseCommand):
 def _invalidate_cached_pages():
     """Every cached page showed the old newsroom (``site`` is on every page)."""
     pagecache.invalidate(SITE, LISTING, PICKS)
-    pagecache.forget_next_change()
 
 
 class Progress:
