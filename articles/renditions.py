@@ -116,6 +116,12 @@ class RenditionSet:
     def of_format(self, fmt):
         return [rendition for rendition in self.renditions if rendition.format == fmt]
 
+    def up_to(self, width):
+        """The renditions no wider than ``width`` (the narrowest, at least), for a small slot."""
+        narrowest = min(rendition.width for rendition in self.renditions)
+        limit = max(width, narrowest)
+        return RenditionSet(tuple(rendition for rendition in self.renditions if rendition.width <= limit))
+
     def srcset(self, fmt):
         return ", ".join(f"{rendition.url} {rendition.width}w" for rendition in self.of_format(fmt))
 

@@ -607,6 +607,7 @@ def chosen_rounds(rounds, *, pairs):
                 **runs[quietest],
                 "round": quietest + 1,
                 "rounds_requests_per_s": [run["requests_per_s"] for run in runs],
+                "rounds_p50_ms": [run["p50_ms"] for run in runs],
                 "rounds_other_cpu_cores": [run["other_cpu_cores"] for run in runs],
             }
 

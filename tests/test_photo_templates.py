@@ -84,12 +84,23 @@ def test_cards_use_the_lazy_16_9_crop_with_their_credit(client, story):
 
     [source] = tags(related, "source")
     [img] = tags(related, "img")
-    assert source["srcset"] == renditions.rendition_set(card_photo, crop="16x9").srcset("webp")
+    assert source["srcset"] == renditions.rendition_set(card_photo, crop="16x9").up_to(640).srcset("webp")
     assert "/16x9-500-500-" in img["src"]
     assert img["loading"] == "lazy" and "fetchpriority" not in img
     assert int(img["width"]) * 9 == int(img["height"]) * 16
     assert img["sizes"] == "6.5rem"
     assert "Photo : Card Agency" in related
+
+
+def test_compact_cards_offer_thumbnails_no_wider_than_640(client, story):
+    content = client.get(story.get_absolute_url()).content.decode()
+    related = content[content.index("Related News") :]
+
+    [source] = tags(related, "source")
+    [img] = tags(related, "img")
+    widths = [int(candidate.split()[-1].rstrip("w")) for candidate in source["srcset"].split(", ")]
+    assert widths == [320, 640]
+    assert img["src"].endswith("640w.jpg") and img["srcset"].endswith("640w.jpg 640w")
 
 
 def test_home_top_story_loads_eagerly_and_the_rest_lazily(client):

@@ -27,14 +27,17 @@ register = template.Library()
 STORY_SIZES = "(min-width: 46rem) 42rem, 100vw"
 
 
-def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None):
+def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
     """
     What ``includes/picture.html`` needs to show ``photo``: a ``<source>`` per modern format and
     a JPEG ``<img>`` with ``srcset``, ``sizes`` and the rendition's width and height (so the
     page keeps the photo's space before it loads). ``eager`` is for the one photo at the top of
-    the page; the others load when scrolled near.
+    the page; the others load when scrolled near. ``max_width`` leaves wider renditions out of
+    the ``srcset`` for a photo that is never shown large (a thumbnail).
     """
     rendition_set = renditions.rendition_set(photo, crop=crop)
+    if rendition_set is not None and max_width:
+        rendition_set = rendition_set.up_to(max_width)
     context = {
         "alt": photo.alt_text if alt is None else alt,
         "sizes": sizes,
@@ -67,27 +70,28 @@ def _forget_pictures(**kwargs):
     _pictures.clear()  # MEDIA_URL or the storages changed (tests): addresses may differ
 
 
-def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None):
+def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
     """``includes/picture.html`` rendered for ``photo`` (see ``picture_context``)."""
     alt = photo.alt_text if alt is None else alt
     image = photo.image
     key = (image.storage, image.name, photo.width, photo.height, photo.focal_x, photo.focal_y)
-    key += (crop, sizes, bool(eager), alt)
+    key += (crop, sizes, bool(eager), alt, max_width)
     html = _pictures.get(key)
     if html is None:
-        context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
+        context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
         html = mark_safe(render_to_string("includes/picture.html", context).strip())
         _pictures.set(key, html)
     return html
 
 
 @register.simple_tag
-def picture(photo, crop="", sizes="100vw", eager=False, alt=None):
+def picture(photo, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
     """
     ``{% picture photo crop="16x9" sizes="..." eager=True %}``: the photo as a ``<picture>``.
-    ``crop`` is "" (the photo's own shape), "16x9" or "1x1", cut around its focal point.
+    ``crop`` is "" (the photo's own shape), "16x9" or "1x1", cut around its focal point;
+    ``max_width=640`` offers nothing wider (for thumbnails).
     """
-    return picture_html(photo, crop=crop, sizes=sizes, eager=eager, alt=alt)
+    return picture_html(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
 
 
 @register.simple_tag
