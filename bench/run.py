@@ -813,7 +813,7 @@ def main(argv=None):
             for sc in plan
             if sc.base == GUNICORN_URL
         ]
-        # (e0) in-process: every block of the page invalidated before each request.
+        # (e0) in-process: the page cache and its blocks off, as on the second gunicorn.
         specs.append({"key": "e0", "path": pages["article"], "cookie": BYPASS_COOKIE, "cold": True})
         queries = probe("count", stdin=json.dumps(specs))
 
