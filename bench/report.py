@@ -136,8 +136,9 @@ def header(results):
         f"- **Load**: wrk `-t2 -c{options['connections']}` for (a)–(d) and "
         f"`-t2 -c{options['slow_connections']}` for the pages rendered afresh (e)–(g), "
         f"`-d{options['duration']}s --latency --timeout 30s`, {options['rounds']} rounds of every scenario "
-        f"(the first after a {options['warmup']} s warm-up), the quietest round reported (see “other "
-        "load”); uncached means `Cookie: sessionid=x` (see the notes)",
+        f"(the first after a {options['warmup']} s warm-up), each scenario's quietest round in the "
+        "table (see “other load”), targets on the median of the rounds; uncached means "
+        "`Cookie: sessionid=x` (see the notes)",
     ]
 
 
