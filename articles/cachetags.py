@@ -1,8 +1,9 @@
 """
 What a reader page shows, as cache tags, and which tags a change refreshes.
 
-Views tag their responses with these names (``newsroom.pagecache.tag``); the workflow, the
-curation service and the admin call the ``*_changed`` functions from ``transaction.on_commit``.
+Views tag their responses, and the blocks they keep, with these names (``newsroom.pagecache``
+``tag`` and ``cached_blocks``); the workflow, the curation service and the admin call the
+``*_changed`` functions from ``transaction.on_commit``.
 One module, so that what a page declares and what a change invalidates cannot drift apart.
 
 * ``site``: every page (section menu, photos and credits, bylines). Rare, global edits.
