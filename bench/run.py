@@ -590,6 +590,19 @@ def measure(scenario, options, gunicorns, nginx, *, warm_up):
     return result
 
 
+def in_round_order(plan, pairs, number):
+    """
+    The scenarios of round ``number``: each pair a target compares back to back, the ceiling
+    first in odd rounds and second in even ones. The machine's speed drifts within a round too
+    (it runs faster just after a lull), so always measuring the same one first would favour it.
+    """
+    if number % 2:
+        return plan
+    partner = dict(pairs) | {second: first for first, second in pairs}
+    by_key = {scenario.key: scenario for scenario in plan}
+    return [by_key[partner.get(scenario.key, scenario.key)] for scenario in plan]
+
+
 def chosen_rounds(rounds, *, pairs):
     """
     Per scenario, the round in which the rest of the machine was quietest ("other load"), every
@@ -757,7 +770,7 @@ def main(argv=None):
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per scenario and round")
     parser.add_argument(
-        "--rounds", type=int, default=3, help="rounds of every scenario; the quietest is reported"
+        "--rounds", type=int, default=4, help="rounds of every scenario (pairs alternate which runs first)"
     )
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each scenario")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections for a–d")
@@ -819,11 +832,12 @@ def main(argv=None):
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
         rounds = {scenario.key: [] for scenario in plan}
+        pairs = [("a", "c"), ("b", "d"), (plan[-2].key, plan[-1].key)]
         for number in range(1, options.rounds + 1):
-            for scenario in plan:
+            for scenario in in_round_order(plan, pairs, number):
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
                 rounds[scenario.key].append(measure(scenario, options, gunicorns, nginx, warm_up=number == 1))
-        measured = chosen_rounds(rounds, pairs=[("a", "c"), ("b", "d"), (plan[-2].key, plan[-1].key)])
+        measured = chosen_rounds(rounds, pairs=pairs)
         measured = {scenario.key: measured[scenario.key] for scenario in sorted(plan, key=lambda sc: sc.key)}
         workers = {str(pid): memory_mb(pid) for pid in all_workers(gunicorns)}
 
