@@ -195,22 +195,10 @@ def rendition_set(photo, *, crop=""):
     if not _has_size(photo):
         return None
     crop = _effective_crop(photo, crop)
-    box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
-    focal = focal_point(photo)
-    renditions = tuple(
-        Rendition(
-            storage=photo.image.storage,
-            source_name=photo.image.name,
-            crop=crop,
-            width=width,
-            height=max(1, round(width * box_h / box_w)),
-            format=fmt,
-            focal=focal,
-        )
-        for fmt in FORMATS
-        for width in widths_for(box_w)
+    box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
+    return RenditionSet(
+        tuple(_rendition(photo, crop, width, fmt) for fmt in FORMATS for width in widths_for(box_w))
     )
-    return RenditionSet(renditions)
 
 
 def social_image(photo):
@@ -218,15 +206,20 @@ def social_image(photo):
     if not _has_size(photo):
         return None
     crop = _effective_crop(photo, SOCIAL_CROP)
+    box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
+    return _rendition(photo, crop, min(SOCIAL_WIDTH, box_w), SOCIAL_FORMAT)
+
+
+def _rendition(photo, crop, width, fmt):
+    """The rendition of ``photo`` at (effective) ``crop``, ``width`` pixels wide, in ``fmt``."""
     box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
-    width = min(SOCIAL_WIDTH, box_w)
     return Rendition(
         storage=photo.image.storage,
         source_name=photo.image.name,
         crop=crop,
         width=width,
         height=max(1, round(width * box_h / box_w)),
-        format=SOCIAL_FORMAT,
+        format=fmt,
         focal=focal_point(photo),
     )
 

@@ -121,7 +121,7 @@ def article_detail(request, section_slug, year, month, day, slug):
 
     Any other address of it (an old section, another date format) answers 301 to the canonical
     one; a story that was published and then withdrawn answers 410; anything else 404.
-    Context: ``article``, and the HTML of its blocks (``ARTICLE_BLOCKS``), each kept by the page
+    Context: ``article``, and the HTML of its blocks (``_article_blocks``), each kept by the page
     cache until what it shows changes (``cached_blocks``).
     """
     since = pagecache.started(request)  # before reading what the blocks will show
@@ -133,22 +133,20 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    blocks = pagecache.cached_blocks(_article_blocks(article), since=since)
-    context = {"article": article, **dict(zip(ARTICLE_BLOCKS, (html for html, _ in blocks), strict=True))}
+    blocks = _article_blocks(article)
+    rendered = pagecache.cached_blocks(list(blocks.values()), since=since)
+    context = {"article": article, **dict(zip(blocks, (html for html, _ in rendered), strict=True))}
     response = render(request, "articles/article.html", context)
-    return tag(response, *(block_tag for _, tags in blocks for block_tag in tags))
-
-
-# The blocks of a story's page, in the order _article_blocks gives them (context names).
-ARTICLE_BLOCKS = ("story", "related_news", "editors_pick")
+    return tag(response, *(block_tag for _, tags in rendered for block_tag in tags))
 
 
 def _article_blocks(article, **story_context):
     """
-    The three blocks of a story's page as ``[(name, render)]`` for ``cached_blocks``: each
-    ``render()`` reads what its block needs and returns ``(html, tags)``. They are apart because
-    they change apart: the story when it is updated, Related News when its section gets a new
-    story, the Editor's Pick when the picks change.
+    The three blocks of a story's page, by their name in the page's context, each as
+    ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
+    returns ``(html, tags)``. They are apart because they change apart: the story when it is
+    updated, Related News when its section gets a new story, the Editor's Pick when the picks
+    change.
     """
 
     def story():
@@ -167,20 +165,20 @@ def _article_blocks(article, **story_context):
         html = render_to_string("includes/picks.html", {"picks": picks})
         return html, cachetags.for_editors_pick(shown=picks)
 
-    return [
-        (f"story:{article.pk}:{article.version}", story),
-        (f"related-news:{article.pk}", related_news),
+    return {
+        "story": (f"story:{article.pk}:{article.version}", story),
+        "related_news": (f"related-news:{article.pk}", related_news),
         # The section's picks, without this story: a story moved to another section gets others.
-        (f"editors-pick:{article.section_id}:{article.pk}", editors_pick),
-    ]
+        "editors_pick": (f"editors-pick:{article.section_id}:{article.pk}", editors_pick),
+    }
 
 
 def _render_preview(request, article, revision, status=200):
     """The public article page for an unsaved preview copy, kept out of caches and indexes."""
     copy = preview.as_published(article, revision)
     story_context = {"is_preview": True, "preview_revision": revision}
-    blocks = (render()[0] for _, render in _article_blocks(copy, **story_context))
-    context = {"article": copy, **dict(zip(ARTICLE_BLOCKS, blocks, strict=True)), **story_context}
+    blocks = {name: render()[0] for name, (_, render) in _article_blocks(copy, **story_context).items()}
+    context = {"article": copy, **blocks, **story_context}
     response = render(request, "articles/article.html", context, status=status)
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex, nofollow"

@@ -62,6 +62,7 @@ from newsroom.memo import BoundedMemo
 
 # The entry format's version is in the key: entries an older release stored are never read.
 PAGE_PREFIX = "page:2:"
+BLOCK_PREFIX = "block:1:"
 TAG_PREFIX = "tag:"
 GENERATION_KEY = "page-cache:generation"
 NEXT_CHANGE_KEY = "page-cache:next-change"
@@ -81,7 +82,6 @@ KEPT_HEADERS = (
     "Last-Modified",
     "Cache-Control",
 )
-BLOCK_PREFIX = "block:1:"
 # How many entries' tags a worker remembers (a few hundred bytes each) to serve hits in one round
 # trip: entry key -> the tag keys its stored copy had when this worker last saw it.
 REMEMBERED_ENTRIES = 5_000
@@ -233,10 +233,11 @@ def cached_blocks(blocks, *, since=None):
     for key, (_, render) in zip(keys, blocks, strict=True):
         entry = _fresh_entry(cache, key, found)
         if entry is not None:
-            results.append((mark_safe(entry["html"]), set(entry["tags"])))
+            tags = {tag_key.removeprefix(TAG_PREFIX) for tag_key in entry["versions"]}
+            results.append((mark_safe(entry["html"]), tags))
             continue
         html, tags = render()
-        _store_entry(cache, key, {"html": str(html), "tags": sorted(tags)}, tags, since=since)
+        _store_entry(cache, key, {"html": str(html)}, tags, since=since)
         results.append((html, set(tags)))
     return results
 

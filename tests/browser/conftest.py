@@ -102,6 +102,20 @@ def browser():
     playwright.stop()
 
 
+@pytest.fixture
+def patient_assertions():
+    """
+    For journeys through the admin (form posts, redirects, CKEditor, an upload and renditions
+    made on commit): on a loaded CI machine a step can take longer than ``expect``'s 5 seconds.
+    Back to the default afterwards.
+    """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+    yield
+    expect.set_options(timeout=None)
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir():
     """``artifacts/`` at the repository root (git-ignored): screenshots and reports for CI."""

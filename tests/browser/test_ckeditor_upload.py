@@ -19,19 +19,15 @@ from articles import workflow
 from articles.models import Article, Photo
 from tests.factories import ArticleFactory, EditorFactory, SectionFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("patient_assertions"),
+]
 
 PASSWORD = "pass-for-tests"
 HEADLINE = "Night Ferry Service Resumes"
 ALT_TEXT = "A white ferry at the quay under floodlights"
-
-
-@pytest.fixture(autouse=True)
-def patient_assertions():
-    """CKEditor, an upload and renditions made on commit can take longer than 5 s on a busy machine."""
-    expect.set_options(timeout=20_000)
-    yield
-    expect.set_options(timeout=None)
 
 
 @pytest.fixture

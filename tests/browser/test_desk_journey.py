@@ -28,7 +28,11 @@ from tests.factories import (
     SectionFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("patient_assertions"),
+]
 
 PASSWORD = "pass-for-tests"
 HEADLINE = "Harbour Cranes Return after Storm Repairs"
@@ -44,17 +48,6 @@ FIXED = "All six cranes were repaired in ten days by the port's own engineers."
 SECOND_PARAGRAPH = "Shipping lines say the backlog should clear by Friday."
 CORRECTED = "All six cranes were repaired in twelve days by the port's own engineers."
 CORRECTION = "An earlier version said the repairs took ten days; they took twelve."
-
-
-@pytest.fixture(autouse=True)
-def patient_assertions():
-    """
-    Each step waits on a form post, a redirect and an admin page with CKEditor: on a loaded CI
-    machine that can take longer than ``expect``'s 5 seconds. Back to the default afterwards.
-    """
-    expect.set_options(timeout=15_000)
-    yield
-    expect.set_options(timeout=None)
 
 
 @pytest.fixture
