@@ -46,6 +46,8 @@ lint: install-dev
 
 # The reader benchmark (bench/run.py): PostgreSQL and Redis on 127.0.0.1, nginx and wrk (installed
 # with apt-get when missing). Several minutes. BENCH_ARGS="--label baseline" writes the baseline.
+# Everything it runs has NEWSROOM_BENCH=1, which alone installs the bench app (its data generator,
+# `manage.py generate_newsroom`, and its bare view); the product never has it.
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 

@@ -33,8 +33,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 from articles import revisions, views, workflow  # noqa: E402
-from articles.management.commands.generate_newsroom import GENERATOR_USERNAME  # noqa: E402
 from articles.models import Article, Section  # noqa: E402
+from bench.generator import GENERATOR_USERNAME  # noqa: E402
 
 HOST = "127.0.0.1"
 REPEATS = 5

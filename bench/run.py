@@ -6,7 +6,9 @@
 1. Installs nginx and wrk with apt-get if either is missing (Debian), creates the PostgreSQL
    database ``newsroom_bench`` if needed, migrates it and collects static files.
 2. Generates the newsroom (``manage.py generate_newsroom``: 100,000 stories...) unless it is
-   already there (``--regenerate`` starts again), and keeps the time it took.
+   already there (``--regenerate`` starts again), and keeps the time it took. The command is the
+   bench app's (bench/management/), installed only because every command here runs with
+   ``NEWSROOM_BENCH=1``; its ``--reset`` empties only a database named for benchmarks.
 3. Starts gunicorn (bench/gunicorn.conf.py: 2 sync workers, 127.0.0.1:8001) and nginx
    (bench/nginx.conf: the cache on 127.0.0.1:8080, a static copy of the article page on 8081),
    with the bench's own Redis database and nginx cache emptied first.
@@ -67,7 +69,8 @@ NGINX_PREFIX = OUT / "nginx"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 
-# The bench's own database (--database changes it, e.g. to measure another checkout side by side).
+# The bench's own database (--database changes it, e.g. to measure another checkout side by side;
+# the name must contain "bench", the only databases generate_newsroom --reset will empty).
 DATABASE = "newsroom_bench"
 GUNICORN_URL = "http://127.0.0.1:8001"
 # A second gunicorn with the page cache and its blocks off, for (e0): a page with nothing kept.
@@ -782,6 +785,9 @@ def main(argv=None):
     options = parser.parse_args(argv)
     if not re.fullmatch(r"[a-z0-9_]+", options.database):
         parser.error("--database: lowercase letters, digits and underscores")
+    if "bench" not in options.database:
+        # generate_newsroom --reset refuses any other name: say so now, not minutes in.
+        parser.error("--database: a name containing 'bench', such as newsroom_bench_other")
     set_database(options.database)
     if not re.fullmatch(r"[a-z0-9-]+", options.label):
         parser.error("--label: lowercase letters, digits and dashes")

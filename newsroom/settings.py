@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "imagekit",
     "articles",
 ]
+# `make bench` only (bench/run.py sets NEWSROOM_BENCH=1): the benchmark's app, with the data
+# generator and its bare view. The product never imports it, and nothing else installs it.
+if env_bool("NEWSROOM_BENCH"):
+    INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

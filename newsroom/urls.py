@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -7,7 +8,7 @@ from django.urls import include, path
 from articles import uploads
 from articles.cachetags import LISTING, SITE
 from articles.sitemaps import sitemaps
-from newsroom import bench_views, consent
+from newsroom import consent
 from newsroom.pagecache import tagged
 
 admin.site.site_header = "Newsroom"
@@ -43,6 +44,7 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# `make bench` only (NEWSROOM_BENCH=1): its bare view, before the sections' catch-all.
-if bench_views.enabled():
-    urlpatterns = bench_views.urlpatterns + urlpatterns
+# `make bench` only: the bench app (installed only when NEWSROOM_BENCH=1) routes its bare view,
+# before the sections' catch-all.
+if apps.is_installed("bench"):
+    urlpatterns.insert(0, path("", include("bench.urls")))

@@ -1,4 +1,10 @@
-"""``manage.py generate_newsroom``: a consistent newsroom, in bulk, and only into an empty one."""
+"""
+``manage.py generate_newsroom`` (the bench app's): a consistent newsroom, in bulk, only into an
+empty one, and emptied with --reset only on a database named for benchmarks.
+
+The bench app is not installed in the test settings, as in the product's: the tests call the
+command object itself (``call_command`` takes one), so that they cannot install it by accident.
+"""
 
 import io
 from datetime import timedelta
@@ -13,7 +19,6 @@ from django.utils import timezone
 
 from articles import renditions
 from articles.html import clean_html
-from articles.management.commands.generate_newsroom import GENERATED_COMMENT, GENERATOR_USERNAME
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -25,6 +30,8 @@ from articles.models import (
     Section,
     WorkflowEvent,
 )
+from bench.generator import GENERATED_COMMENT, GENERATOR_USERNAME
+from bench.management.commands.generate_newsroom import Command, named_for_benchmarks
 
 Status = Article.Status
 
@@ -43,7 +50,7 @@ SMALL = {
 
 def generate(**options):
     out, err = io.StringIO(), io.StringIO()
-    call_command("generate_newsroom", stdout=out, stderr=err, **{**SMALL, **options})
+    call_command(Command(), stdout=out, stderr=err, **{**SMALL, **options})
     return out.getvalue(), err.getvalue()
 
 
@@ -155,8 +162,51 @@ def test_refuses_a_newsroom_that_has_articles():
     assert counts() == before
 
 
+@pytest.fixture
+def benchmark_database(monkeypatch):
+    """
+    The test database, as if it were named for benchmarks. Its name only gains a suffix, so that
+    should anything reconnect meanwhile it could never reach a real database (nor, on SQLite, stop
+    being the in-memory one).
+    """
+    name = f"{connection.settings_dict['NAME']}_bench"
+    monkeypatch.setitem(connection.settings_dict, "NAME", name)
+    assert named_for_benchmarks(name)
+    return name
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("newsroom_bench", True),
+        ("NEWSROOM_BENCH_OTHER", True),
+        ("/srv/newsroom/var/newsroom-bench.sqlite3", True),
+        ("newsroom", False),
+        ("test_newsroom", False),
+        # A folder named bench does not make the newsroom in it a benchmark's.
+        ("/srv/bench/newsroom.sqlite3", False),
+        ("file:memorydb_default?mode=memory&cache=shared", False),
+    ],
+)
+def test_named_for_benchmarks(name, allowed):
+    assert named_for_benchmarks(name) is allowed
+
+
 @pytest.mark.django_db
-def test_reset_replaces_the_newsroom():
+def test_reset_refuses_a_database_not_named_for_benchmarks():
+    generate()
+    before = counts()
+
+    refused = pytest.raises(CommandError, match=r"Refusing --reset.*not named for benchmarks.*Nothing")
+    with CaptureQueriesContext(connection) as captured, refused:
+        generate(articles=50, sections=2, reset=True)
+
+    assert captured.captured_queries == []  # refused before touching the database at all
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_reset_replaces_the_newsroom_on_a_benchmark_database(benchmark_database):
     generate()
 
     generate(articles=50, sections=2, reset=True)

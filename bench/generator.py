@@ -1,5 +1,7 @@
 """
-``manage.py generate_newsroom``: a large newsroom for benchmarks, written in bulk.
+The bench's newsroom generator: a large newsroom for benchmarks, written in bulk. Run by
+``manage.py generate_newsroom`` (bench/management/commands/generate_newsroom.py), which checks
+its options and the database and holds the transaction.
 
 By default: 100,000 stories over 10 sections (half of them in the first section, so that its
 page 2,000 exists), 5,000 photos, 200 authors, 3 Related News links per story and 30 Editor's
@@ -34,11 +36,9 @@ What else it does not do the usual way, and why:
   (``articles.renditions.Rendition.name``), so every row sharing a file shares its renditions:
   they are made once per file, from one photo each (``--no-renditions`` skips them).
 
-Safety: it refuses to run when the database holds any article, unless ``--reset`` is given,
-which first deletes every article, photo row, author, photo credit and section and everything
-hanging off them (workflow events, revisions, picks, curation events, related links, bylines,
-editing presences). Users are kept; files already in storage are left there. Everything is one
-transaction: a failure leaves the database as it was. Cached pages are invalidated on commit.
+``NewsroomGenerator.reset()`` deletes every article, photo row, author, photo credit and section
+and everything hanging off them (workflow events, revisions, picks, curation events, related
+links, bylines, editing presences). Users are kept; files already in storage are left there.
 """
 
 import itertools
@@ -52,15 +52,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image
 
 from articles import curation, renditions, roles
-from articles.cachetags import LISTING, PICKS, SITE
 from articles.demo.photos import render_photo
 from articles.html import clean_html
 from articles.models import (
@@ -77,7 +76,6 @@ from articles.models import (
     Section,
     WorkflowEvent,
 )
-from newsroom import pagecache
 
 Status = Article.Status
 
@@ -174,75 +172,6 @@ LIVE = frozenset(status.value for status in Status.live())
 
 # How many sentences the generator draws its paragraphs from.
 SENTENCE_POOL = 3000
-
-
-class Command(BaseCommand):
-    help = (
-        "Generate a large newsroom for benchmarks in bulk: stories, sections, photos, authors, "
-        "related links and Editor's Picks. Refuses to run on a database with articles unless "
-        "--reset is given (which deletes every article, photo, author, credit and section first)."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument("--articles", type=int, default=100_000)
-        parser.add_argument("--sections", type=int, default=10)
-        parser.add_argument("--photos", type=int, default=5_000)
-        parser.add_argument("--authors", type=int, default=200)
-        parser.add_argument("--related", type=int, default=3, help="Related News links per live story.")
-        parser.add_argument("--picks", type=int, default=30, help="Editor's Pick entries in all lists.")
-        parser.add_argument(
-            "--big-section-share",
-            type=float,
-            default=0.5,
-            help="Share of the stories in the first section (0.5: its page 2,000 exists at 100,000).",
-        )
-        parser.add_argument("--image-files", type=int, default=8, help="Distinct JPEGs the photos share.")
-        parser.add_argument("--batch-size", type=int, default=5_000)
-        parser.add_argument("--seed", type=int, default=2024)
-        parser.add_argument("--no-renditions", action="store_true", help="Do not make photo renditions.")
-        parser.add_argument(
-            "--reset",
-            action="store_true",
-            help="First delete every article, photo, author, credit and section and what hangs off them.",
-        )
-
-    def handle(self, *args, **options):
-        for name in ("articles", "sections", "photos", "authors", "image_files", "batch_size"):
-            if options[name] < 1:
-                raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
-        if options["sections"] > len(SECTIONS) and options["sections"] > 99:
-            raise CommandError("--sections must be at most 99.")
-        if not 0 <= options["big_section_share"] < 1:
-            raise CommandError("--big-section-share must be at least 0 and less than 1.")
-        if options["related"] < 0 or options["picks"] < 0:
-            raise CommandError("--related and --picks cannot be negative.")
-
-        started = time.monotonic()
-        generator = NewsroomGenerator(options, out=self.stderr)
-        with transaction.atomic():
-            existing = Article.objects.count()
-            if existing and not options["reset"]:
-                raise CommandError(
-                    f"The database already holds {existing} articles. generate_newsroom only fills an "
-                    "empty newsroom; run it with --reset to delete every article, photo, author, "
-                    "photo credit and section first."
-                )
-            if options["reset"]:
-                generator.reset()
-            generator.generate()
-            transaction.on_commit(_invalidate_cached_pages)
-            written = time.monotonic()
-        # Foreign keys are checked at commit (Django makes them DEFERRABLE INITIALLY DEFERRED).
-        self.stderr.write(f"  {'commit':<16} {time.monotonic() - written:.1f} s")
-        generator.after_commit()
-        elapsed = time.monotonic() - started
-        summary = ", ".join(f"{count:,} {label}" for label, count in generator.counts.items())
-        self.stdout.write(self.style.SUCCESS(f"Generated {summary} in {elapsed:.1f} s."))
-
-
-def _invalidate_cached_pages():
-    """Every cached page showed the old newsroom (``site`` is on every page)."""
-    pagecache.invalidate(SITE, LISTING, PICKS)
 
 
 class Progress:
