@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, Q
-from PIL import ExifTags, Image, ImageCms, ImageSequence
+from PIL import Image, ImageCms, ImageOps, ImageSequence
 
 from articles import renditions, validators
 from articles.html import media_name
@@ -44,16 +44,6 @@ _ENCODER_OPTIONS = {
     "PNG": {},
     "WEBP": {"quality": 90, "method": 4},
     "GIF": {},
-}
-# EXIF orientation → the transposition that puts the pixels upright.
-_UPRIGHT = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
 }
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
@@ -102,14 +92,14 @@ def _decode(file, info):
     """The frames to serve, upright and stripped of everything but pixels (and transparency)."""
     file.seek(0)
     with Image.open(file, formats=validators.IMAGE_PARSERS) as image:
-        upright = _UPRIGHT.get(image.getexif().get(ExifTags.Base.Orientation))
         loop = image.info.get("loop")
         frames, durations = [], []
         for frame in itertools.islice(ImageSequence.Iterator(image), info.frames):
             durations.append(frame.info.get("duration", 100))
             pixels = frame.copy()  # decodes: a truncated file fails here
-            if upright is not None:
-                pixels = pixels.transpose(upright)
+            # Pillow's own reading of the orientation (EXIF, or XMP where a camera put it there);
+            # the metadata that names it goes in _only_pixels with everything else.
+            ImageOps.exif_transpose(pixels, in_place=True)
             frames.append(_only_pixels(pixels, frame.info, info.format))
     return frames, durations, loop
 

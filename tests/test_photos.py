@@ -239,15 +239,30 @@ def test_a_failure_after_the_files_are_written_removes_them(residue, monkeypatch
 # --- what is kept: upright pixels, no private metadata; the original privately -----------------
 
 
-def test_exif_orientation_is_applied_to_the_served_image():
-    photo = uploaded_photo(data=private_jpeg(size=(60, 20), orientation=6))
+@pytest.mark.parametrize(
+    ("orientation", "size", "red_at", "blue_at"),
+    [
+        # The 60×20 image's red left third, where a reader must see it once upright.
+        (1, (60, 20), (10, 10), (50, 10)),  # already upright
+        (2, (60, 20), (50, 10), (10, 10)),  # mirrored: red on the right
+        (3, (60, 20), (50, 10), (10, 10)),  # upside down: red on the right
+        (5, (20, 60), (10, 3), (10, 56)),  # transposed: red at the top
+        (6, (20, 60), (10, 3), (10, 56)),  # turned a quarter: red at the top
+        (7, (20, 60), (10, 56), (10, 3)),  # transversed: red at the bottom
+        (8, (20, 60), (10, 56), (10, 3)),  # turned the other way: red at the bottom
+    ],
+)
+def test_exif_orientation_is_applied_to_the_served_image(orientation, size, red_at, blue_at):
+    photo = uploaded_photo(data=private_jpeg(size=(60, 20), orientation=orientation))
 
-    assert (photo.width, photo.height) == (20, 60)
+    assert (photo.width, photo.height) == size
     with photo.image.open("rb") as served, Image.open(served) as image:
-        assert image.size == (20, 60)
+        assert image.size == size
         assert ExifTags.Base.Orientation not in image.getexif()
-        red, green, blue = image.getpixel((10, 3))  # the red third is now at the top
+        red, _, blue = image.getpixel(red_at)
         assert red > 200 and blue < 60
+        red, _, blue = image.getpixel(blue_at)
+        assert red < 60 and blue > 200
 
 
 def test_gps_and_camera_data_are_removed_from_what_is_served_but_kept_in_the_original(
