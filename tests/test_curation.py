@@ -516,6 +516,22 @@ def test_drag_and_drop_posts_the_whole_order(client, chief):
     assert client.get(url).status_code == 405
 
 
+@pytest.mark.parametrize("name", ["move", "remove", "window", "reorder"])
+def test_changes_refuse_get_and_change_nothing(client, chief, name):
+    picks = picked(chief, 2)
+    client.force_login(chief)
+    args = [] if name == "reorder" else [picks[0].pk]
+    url = reverse(f"admin:articles_editorspick_{name}", args=args)
+    events = CurationEvent.objects.count()
+
+    response = client.get(url, {"section": "site", "direction": "down", "pick": [picks[1].pk, picks[0].pk]})
+
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert list_of() == picks
+    assert CurationEvent.objects.count() == events
+
+
 def test_the_display_limit_divider(client, chief, settings):
     settings.NEWSROOM_PICKS_LIMIT = 2
     picks = picked(chief, 4)

@@ -19,11 +19,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from articles import curation
 from articles.models import Article, CurationEvent, EditorsPick, Section
@@ -209,10 +211,9 @@ class EditorsPickAdmin(admin.ModelAdmin):
 
     # --- changes: POST, curators only, back to the same list ------------------------------------
 
+    @method_decorator(require_POST)
     def move_view(self, request, pick_id):
         """Move a pick one place ``up`` or ``down`` (the buttons work without JavaScript)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         pick = self._pick_for_change(request, pick_id)
         if pick is not None:
             try:
@@ -227,10 +228,9 @@ class EditorsPickAdmin(admin.ModelAdmin):
                 )
         return self._back(request, pick)
 
+    @method_decorator(require_POST)
     def remove_view(self, request, pick_id):
         """Take a pick out of its list."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         pick = self._pick_for_change(request, pick_id)
         if pick is not None:
             try:
@@ -245,10 +245,9 @@ class EditorsPickAdmin(admin.ModelAdmin):
                 )
         return self._back(request, pick)
 
+    @method_decorator(require_POST)
     def window_view(self, request, pick_id):
         """Set when a pick shows (datetime-local values in the site time zone)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         pick = self._pick_for_change(request, pick_id)
         if pick is None:
             return self._back(request, pick)
@@ -270,13 +269,12 @@ class EditorsPickAdmin(admin.ModelAdmin):
             self.message_user(request, f"“{changed.article}” {window}.", messages.SUCCESS)
         return self._back(request, pick)
 
+    @method_decorator(require_POST)
     def reorder_view(self, request):
         """
         Drag and drop: put the list named in ``section`` in the order of the ``pick`` ids.
         Answers JSON for the script, which reloads the screen to show the result and message.
         """
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         self._require_curator(request)
         section = self._chosen_list(request.POST.get("section"))
         try:
