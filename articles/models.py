@@ -7,14 +7,17 @@ Two rules are kept here and nowhere else:
 - ``Article.status`` is only ever written by ``articles.workflow``; the admin form never offers it.
 """
 
+import typing
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import LazyObject, cached_property
 
 from articles.html import SanitizedHTMLField
@@ -134,6 +137,54 @@ class Photo(models.Model):
         return self.caption or self.alt_text or self.image.name
 
 
+class ArticleStatus(models.TextChoices):
+    """Where a story is in the workflow (``articles.workflow`` is the only writer)."""
+
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHED = "published", "Published"
+    UPDATED = "updated", "Updated"
+
+    @classmethod
+    def live(cls):
+        """Statuses of a story readers have (once its embargo passed, until it expires)."""
+        return [cls.PUBLISHED, cls.UPDATED]
+
+    @classmethod
+    def approved(cls):
+        """Statuses an editor has approved for readers, embargoed or not."""
+        return [cls.SCHEDULED, cls.PUBLISHED, cls.UPDATED]
+
+
+class ReaderState(typing.NamedTuple):
+    """What readers see of a story, in the desk's words (``Article.reader_state``)."""
+
+    is_live: bool
+    label: str
+
+    @classmethod
+    def of(cls, article, *, visible, now):
+        if visible:
+            until = f" until {_local(article.expire_at)}" if article.expire_at else ""
+            return cls(True, f"Live{until}")
+        if article.status in ArticleStatus.approved():
+            if article.publish_at and article.publish_at > now:
+                return cls(False, f"Scheduled for {_local(article.publish_at)}")
+            if article.expire_at and article.expire_at <= now:
+                return cls(False, f"Taken down at {_local(article.expire_at)}")
+        return cls(False, f"Not on the site ({article.get_status_display().lower()})")
+
+
+def _local(moment):
+    return date_format(timezone.localtime(moment), "Y-m-d H:i")
+
+
+def _approved():
+    """The condition of the reader indexes: the same statuses ``published()`` filters on."""
+    return Q(status__in=ArticleStatus.approved())
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, *, now=None):
         """
@@ -143,10 +194,15 @@ class ArticleQuerySet(models.QuerySet):
         """
         now = now or timezone.now()
         return self.filter(
+            _approved(),
             Q(publish_at__isnull=True) | Q(publish_at__lte=now),
             Q(expire_at__isnull=True) | Q(expire_at__gt=now),
-            status__in=Article.Status.approved(),
         )
+
+    def with_reader_visibility(self, *, now=None):
+        """Each story annotated with ``reader_visible``: whether ``published()`` includes it."""
+        visible = Article.objects.published(now=now).filter(pk=OuterRef("pk"))
+        return self.annotate(reader_visible=Exists(visible))
 
     def newest_first(self):
         return self.order_by("-written_at", "-pk")
@@ -157,22 +213,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 class Article(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        SCHEDULED = "scheduled", "Scheduled"
-        PUBLISHED = "published", "Published"
-        UPDATED = "updated", "Updated"
-
-        @classmethod
-        def live(cls):
-            """Statuses of a story readers have (once its embargo passed, until it expires)."""
-            return [cls.PUBLISHED, cls.UPDATED]
-
-        @classmethod
-        def approved(cls):
-            """Statuses an editor has approved for readers, embargoed or not."""
-            return [cls.SCHEDULED, cls.PUBLISHED, cls.UPDATED]
+    Status = ArticleStatus
 
     headline = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -244,7 +285,7 @@ class Article(models.Model):
             # them every list sorts all approved stories (status IN (...) breaks the order above).
             models.Index(
                 fields=["-written_at", "-id"],
-                condition=Q(status__in=["scheduled", "published", "updated"]),
+                condition=_approved(),
                 name="article_live_newest",
             ),
             # A section's pages: the newest first, and (with the embargo and take-down times
@@ -252,7 +293,7 @@ class Article(models.Model):
             models.Index(
                 fields=["section", "-written_at", "-id"],
                 include=["publish_at", "expire_at"],
-                condition=Q(status__in=["scheduled", "published", "updated"]),
+                condition=_approved(),
                 name="article_live_section_pages",
             ),
         ]
@@ -297,15 +338,22 @@ class Article(models.Model):
             },
         )
 
+    def reader_state(self, *, now=None):
+        """
+        What readers see of this story now, for the desk: "Live", "Scheduled for …",
+        "Taken down at …" or the workflow stage. Whether it is live is ``published()``'s
+        answer (``with_reader_visibility`` saves the query in lists); the rest only explains.
+        """
+        now = now or timezone.now()
+        visible = getattr(self, "reader_visible", None)
+        if visible is None:
+            visible = self.pk is not None and Article.objects.published(now=now).filter(pk=self.pk).exists()
+        return ReaderState.of(self, visible=visible, now=now)
+
     @property
     def is_published(self):
-        """Whether readers see it now: the same rule as ``ArticleQuerySet.published()``."""
-        now = timezone.now()
-        return (
-            self.status in Article.Status.approved()
-            and (self.publish_at is None or self.publish_at <= now)
-            and (self.expire_at is None or self.expire_at > now)
-        )
+        """Whether readers see it now (``published()`` decides)."""
+        return self.reader_state().is_live
 
     def clean(self):
         if self.publish_at and self.expire_at and self.expire_at <= self.publish_at:
@@ -466,7 +514,11 @@ class ArticleRevision(models.Model):
     publishes this revision.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    # The trail outlives the story: deleting a story (one readers never saw) keeps its
+    # revisions, holding its id, so no database constraint may tie them to the row.
+    article = models.ForeignKey(
+        Article, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions"
+    )
     number = models.PositiveIntegerField()
     content = models.JSONField()
     # The article's version this revision produced, for finding what a stale editor started from.
@@ -502,9 +554,19 @@ class ArticleRevision(models.Model):
 
 
 class WorkflowEvent(AppendOnlyModel):
-    """One state change of an article: who, from, to, why, when. Rows are never changed."""
+    """
+    One state change of an article: who, from, to, why, when. Rows are never changed, and they
+    outlive the story: a deleted story's events keep its id and its headline as it was.
+    """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    DELETED = "deleted"
+    STATUS_CHOICES = [*Article.Status.choices, (DELETED, "Deleted")]
+
+    article = models.ForeignKey(
+        Article, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
+    )
+    # The headline when the event happened: the trail reads the same after the story is gone.
+    headline = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=32, blank=True)
     revision = models.ForeignKey(
         ArticleRevision, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
@@ -513,7 +575,7 @@ class WorkflowEvent(AppendOnlyModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     from_status = models.CharField(max_length=16, choices=Article.Status.choices)
-    to_status = models.CharField(max_length=16, choices=Article.Status.choices)
+    to_status = models.CharField(max_length=16, choices=STATUS_CHOICES)
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -522,7 +584,12 @@ class WorkflowEvent(AppendOnlyModel):
         get_latest_by = "created_at"
 
     def __str__(self):
-        return f"{self.article}: {self.from_status} → {self.to_status}"
+        return f"{self.headline or self.article_id}: {self.from_status} → {self.to_status}"
+
+    @cached_property
+    def article_or_none(self):
+        """The story, or None once it was deleted (its id and headline stay on the event)."""
+        return Article.objects.filter(pk=self.article_id).first()
 
 
 class CurationEvent(AppendOnlyModel):

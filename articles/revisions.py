@@ -10,19 +10,27 @@ see; an edit to a live story is stored only as a revision until an editor publis
 stale version (optimistic locking) so that two people editing at once never overwrite each other.
 """
 
+import datetime
 import difflib
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
 from articles.html import clean_html
 from articles.models import Article, ArticleAuthor, ArticleRevision, Author, Photo, RelatedArticle, Section
 
-# The editable content a revision holds; relations are stored as ids.
-CONTENT_FIELDS = ["headline", "slug", "section", "summary", "anchor_lead", "body", "lead_photo"]
+# The editable content a revision holds; relations are stored as ids, times as ISO 8601 text.
+EDITORIAL_FIELDS = ["headline", "slug", "section", "summary", "anchor_lead", "body", "lead_photo"]
+# Approved with the revision when a story is first published; afterwards only the workflow's
+# Reschedule changes them, so publishing an update never applies them.
+SCHEDULE_FIELDS = ["publish_at", "expire_at"]
+CONTENT_FIELDS = [*EDITORIAL_FIELDS, *SCHEDULE_FIELDS]
 ORDERED_RELATIONS = ["authors", "related"]
 FIELD_LABELS = {
     "headline": "Headline",
@@ -32,6 +40,8 @@ FIELD_LABELS = {
     "anchor_lead": "Anchor lead",
     "body": "Report",
     "lead_photo": "Lead photo",
+    "publish_at": "Embargo until",
+    "expire_at": "Take down at",
     "authors": "Authors",
     "related": "Related News",
 }
@@ -49,9 +59,18 @@ class EditConflict(Exception):
         )
 
 
+def _time_as_text(moment):
+    return moment.isoformat() if isinstance(moment, datetime.datetime) else moment
+
+
+def _time_from_text(text):
+    return parse_datetime(text) if isinstance(text, str) else text
+
+
 def snapshot(article):
     """The article row's current content, in revision form."""
-    content = {field: getattr(article, Article._meta.get_field(field).attname) for field in CONTENT_FIELDS}
+    content = {field: getattr(article, Article._meta.get_field(field).attname) for field in EDITORIAL_FIELDS}
+    content.update({field: _time_as_text(getattr(article, field)) for field in SCHEDULE_FIELDS})
     content["authors"] = list(article.bylines.order_by("position", "pk").values_list("author_id", flat=True))
     content["related"] = list(
         article.related_links.order_by("position", "pk").values_list("to_article_id", flat=True)
@@ -66,11 +85,16 @@ def content_of(article):
     return snapshot(article)
 
 
-def apply_content(article, content):
-    """Write ``content`` to the article row and its ordered relations (caller saves nothing else)."""
-    for field in CONTENT_FIELDS:
-        setattr(article, Article._meta.get_field(field).attname, content[field])
-    article.save(update_fields=[*CONTENT_FIELDS, "modified_at"])
+def apply_content(article, content, *, fields=CONTENT_FIELDS):
+    """
+    Write ``content`` to the article row and its ordered relations (caller saves nothing else).
+    ``fields`` limits which fields are written; a revision older than a field leaves it as it is.
+    """
+    fields = [field for field in fields if field in content]
+    for field in fields:
+        value = _time_from_text(content[field]) if field in SCHEDULE_FIELDS else content[field]
+        setattr(article, Article._meta.get_field(field).attname, value)
+    article.save(update_fields=[*fields, "modified_at"])
     article.bylines.all().delete()
     ArticleAuthor.objects.bulk_create(
         ArticleAuthor(article=article, author_id=author_id, position=position)
@@ -99,11 +123,7 @@ def create_revision(*, article, content, user, message=""):
     revision's content without its passing through the article row's save. NUL characters are
     dropped from every text (``without_nul``).
     """
-    content = {
-        key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in content.items()
-    }
-    if content.get("body"):
-        content = {**content, "body": clean_html(content["body"])}
+    content = as_stored(content)
     number = (article.revisions.aggregate(last=Max("number"))["last"] or 0) + 1
     revision = ArticleRevision.objects.create(
         article=article,
@@ -187,6 +207,11 @@ def _display_values(field, ids):
     return names.get(ids, "—") if ids else "—"
 
 
+def _local_time(text):
+    moment = _time_from_text(text)
+    return date_format(timezone.localtime(moment), "Y-m-d H:i") if moment else "none"
+
+
 def _word_diff(old, new):
     old_words, new_words = old.split(), new.split()
     parts = []
@@ -211,7 +236,20 @@ def compare(old_content, new_content):
             continue
         if field in {"body", "anchor_lead", "summary", "headline", "slug"}:
             old_text, new_text = strip_tags(old or ""), strip_tags(new or "")
+        elif field in SCHEDULE_FIELDS:
+            old_text, new_text = _local_time(old), _local_time(new)
         else:
             old_text, new_text = str(_display_values(field, old)), str(_display_values(field, new))
         changes.append(FieldChange(field, FIELD_LABELS[field], _word_diff(old_text, new_text)))
     return changes
+
+
+def as_stored(content):
+    """
+    ``content`` as ``create_revision`` would keep it (no NUL, the body cleaned), so that a form's
+    submission compares equal to the revision it came from when nobody changed anything.
+    """
+    content = {key: _time_as_text(value) for key, value in without_nul(content).items()}
+    if content.get("body"):
+        content = {**content, "body": clean_html(content["body"])}
+    return content

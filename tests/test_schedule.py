@@ -33,7 +33,7 @@ def test_publishing_with_a_future_embargo_schedules_the_story(editor):
 
     assert article.status == Status.SCHEDULED
     assert article.written_at == EMBARGO
-    assert article.events.get(action="publish").to_status == Status.SCHEDULED
+    assert article.events.get(action="schedule").to_status == Status.SCHEDULED
 
 
 def test_embargoed_story_is_invisible_until_the_exact_second(editor):
