@@ -299,7 +299,17 @@ ARTICLE_COLUMNS = (
     "version",
 )
 BYLINE_COLUMNS = ("article_id", "author_id", "position")
-EVENT_COLUMNS = ("article_id", "action", "actor_id", "from_status", "to_status", "comment", "created_at")
+# Each event keeps the story's headline as it was: the audit trail outlives the story.
+EVENT_COLUMNS = (
+    "article_id",
+    "headline",
+    "action",
+    "actor_id",
+    "from_status",
+    "to_status",
+    "comment",
+    "created_at",
+)
 RELATED_COLUMNS = ("from_article_id", "to_article_id", "position")
 
 
@@ -582,7 +592,7 @@ class NewsroomGenerator:
         )
         return row, bylines
 
-    def _events(self, pk, status, created_at, written_at, updated_at):
+    def _events(self, pk, headline, status, created_at, written_at, updated_at):
         """The workflow events (``EVENT_COLUMNS`` tuples) of the steps this story took."""
         if status == Status.DRAFT:
             return []
@@ -592,12 +602,12 @@ class NewsroomGenerator:
         user = self.user.pk
         note = GENERATED_COMMENT
         draft, review, live = Status.DRAFT.value, Status.REVIEW.value, Status.PUBLISHED.value
-        events = [(pk, "submit", user, draft, review, note, submitted)]
+        events = [(pk, headline, "submit", user, draft, review, note, submitted)]
         if status != review:
             target = status if status == Status.SCHEDULED else live
-            events.append((pk, "publish", user, review, target, note, published))
+            events.append((pk, headline, "publish", user, review, target, note, published))
         if status == Status.UPDATED:
-            events.append((pk, "publish_update", user, live, status, note, updated_at))
+            events.append((pk, headline, "publish_update", user, live, status, note, updated_at))
         return events
 
     def make_articles(self):
@@ -619,8 +629,9 @@ class NewsroomGenerator:
                 row, authors = self._story(pk, section_id)
                 articles.append(row)
                 bylines.extend((pk, author, position) for position, author in enumerate(authors))
-                status, written_at, updated_at, created_at = row[8], row[9], row[10], row[12]
-                events.extend(self._events(pk, status, created_at, written_at, updated_at))
+                headline, status = row[1], row[8]
+                written_at, updated_at, created_at = row[9], row[10], row[12]
+                events.extend(self._events(pk, headline, status, created_at, written_at, updated_at))
                 if status in LIVE:
                     live.append((pk, section_id, written_at))
             self.writer.insert(Article, ARTICLE_COLUMNS, articles)

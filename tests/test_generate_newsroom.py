@@ -102,6 +102,7 @@ def test_rows_are_consistent_with_the_workflow_and_the_model():
             last = max(article.events.all(), key=lambda e: e.created_at)
             assert last.to_status == article.status
             assert all(event.comment == GENERATED_COMMENT for event in article.events.all())
+            assert all(event.headline == article.headline for event in article.events.all())
         assert 1 <= len(article.bylines.all()) <= 2
         # Sanitized as the field would have stored it.
         assert clean_html(article.body) == article.body
