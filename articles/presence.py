@@ -1,9 +1,12 @@
 """
-Who has an article open in the admin: a lightweight presence record that expires.
+Who has an article open in the admin: a lightweight presence record.
 
 The change form marks the editor present when it loads and, with JavaScript, every
-``HEARTBEAT_SECONDS``; anyone not seen for ``PRESENCE_TIMEOUT`` is gone. This warns before a
-conflict; ``articles.revisions`` still refuses a stale save when two people save anyway.
+``HEARTBEAT_SECONDS``; leaving the page (closing it, navigating away) sends a beacon that ends the
+presence at once (``leave``). The expiry is only the backstop for a beacon that never arrives (a
+crash, a lost network): anyone not seen for ``PRESENCE_TIMEOUT`` is gone. Browsers run a hidden
+tab's timers about once a minute, so the timeout allows for one late heartbeat. This warns
+before a conflict; ``articles.admin.article_form`` still merges a stale save field by field.
 """
 
 from datetime import timedelta
@@ -31,6 +34,11 @@ def others_editing(*, article, user, now=None):
         .select_related("user")
         .order_by("seen_at")
     )
+
+
+def leave(*, article, user):
+    """``user`` left this article's form (another tab of theirs marks them again at its heartbeat)."""
+    EditingPresence.objects.filter(article=article, user=user).delete()
 
 
 def leave_all(*, user):

@@ -262,52 +262,7 @@ def test_stale_save_is_refused_by_the_service():
     assert fresh(article).headline == "First save wins"
 
 
-def admin_data(article, **overrides):
-    content = revisions.content_of(article)
-    data = {
-        "headline": content["headline"],
-        "slug": content["slug"],
-        "section": content["section"],
-        "summary": content["summary"],
-        "anchor_lead": content["anchor_lead"],
-        "body": content["body"],
-        "lead_photo": content["lead_photo"] or "",
-        "author_list": content["authors"],
-        "related_list": content["related"],
-        "base_version": article.version,
-    }
-    data.update(overrides)
-    return data
-
-
-def test_stale_save_in_admin_shows_what_changed_and_can_be_reapplied(client):
-    first, second = EditorFactory(username="ana"), EditorFactory(username="ben")
-    article = ArticleFactory(body="<p>The bridge opens in May.</p>")
-    change_url = reverse("admin:articles_article_change", args=[article.pk])
-    opened_by_second = admin_data(article)
-    client.force_login(first)
-    assert (
-        client.post(change_url, admin_data(article, body="<p>The bridge opens in June.</p>")).status_code
-        == 302
-    )
-
-    client.force_login(second)
-    response = client.post(change_url, {**opened_by_second, "headline": "Bridge date set"})
-
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "Not saved: someone else saved this story while you were editing it" in page
-    their_changes, your_changes = page.split("Your changes", 1)
-    assert "<del>May.</del> <ins>June.</ins>" in their_changes
-    assert "<del>Headline number" in your_changes and "<ins>Bridge date set</ins>" in your_changes
-    assert "June" not in your_changes
-    assert fresh(article).headline != "Bridge date set"
-    # The form now carries the latest version: saving again applies this edit on top, knowingly.
-    form = response.context["adminform"].form
-    assert form.data["base_version"] == fresh(article).version
-    again = client.post(change_url, {**form.data.dict(), "author_list": [], "related_list": []})
-    assert again.status_code == 302
-    assert fresh(article).headline == "Bridge date set"
+# A stale save through the admin is merged, not refused: tests/test_article_form.py.
 
 
 def test_change_form_shows_who_else_is_editing(client):
