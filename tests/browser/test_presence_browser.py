@@ -1,7 +1,7 @@
 """
 "Also editing" in a real browser: two people open the same story, one closes the page, and the
 other no longer sees them. Only the beacon sent on ``pagehide`` can make that happen within
-seconds: the server's expiry is 90 seconds.
+seconds: the server's expiry is 90 seconds. And the stale save presence warns about, merged.
 """
 
 import re
