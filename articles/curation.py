@@ -183,13 +183,9 @@ def describe_not_showing(pick: EditorsPick, *, now: datetime | None = None) -> s
     curator's words. Only explains: whether it shows is for ``showing()`` to decide.
     """
     now = now or timezone.now()
-    article = pick.article
-    if article.status not in Article.Status.approved():
-        return f"unpublished (the story is {article.get_status_display().lower()})"
-    if article.publish_at and article.publish_at > now:
-        return f"the story is embargoed until {_local(article.publish_at)}"
-    if article.expire_at and article.expire_at <= now:
-        return f"the story was taken down at {_local(article.expire_at)}"
+    story = pick.article.reader_state(now=now)  # published() decides; it only says why
+    if not story.is_live:
+        return f"story {story.label[0].lower()}{story.label[1:]}"  # e.g. "story scheduled for …"
     if pick.ends_at and pick.ends_at <= now:
         return f"expired at {_local(pick.ends_at)}"
     if pick.starts_at and pick.starts_at > now:

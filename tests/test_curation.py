@@ -328,7 +328,7 @@ def test_an_unpublished_story_drops_out_of_every_list(client, chief, editor, sec
     assert EditorsPick.objects.filter(article=article).count() == 2  # kept, for the curator to see
     client.force_login(chief)
     page = client.get(screen_url(section)).content.decode()
-    assert "Not showing: unpublished (the story is draft)" in page
+    assert "Not showing: story not on the site (draft)" in page
 
 
 def test_an_expired_pick_drops_out_and_says_so(client, chief):

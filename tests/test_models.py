@@ -1,13 +1,16 @@
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 from PIL import Image
 
 from articles import workflow
-from articles.models import EditorsPick, Photo, RelatedArticle, WorkflowEvent
+from articles.models import Article, EditorsPick, Photo, RelatedArticle, WorkflowEvent
 from articles.validators import validate_image_content
 from tests.factories import (
     ArticleFactory,
@@ -187,3 +190,49 @@ def test_section_cannot_take_an_address_the_site_uses(slug):
 
     with pytest.raises(ValidationError, match="used by the site itself"):
         section.full_clean()
+
+
+# --- one definition of "published" -----------------------------------------------------------
+
+
+def test_reader_indexes_cover_exactly_the_statuses_published_filters_on():
+    partial = [index for index in Article._meta.indexes if index.condition is not None]
+    published_sql = str(Article.objects.published().query)
+
+    assert {index.name for index in partial} == {"article_live_newest", "article_live_section_pages"}
+    for index in partial:
+        assert index.condition == Q(status__in=Article.Status.approved())
+        # PostgreSQL uses a partial index only when the query implies its condition.
+        condition_sql = str(Article.objects.filter(index.condition).order_by().query).split(" WHERE ")[1]
+        assert condition_sql in published_sql
+
+
+@pytest.mark.parametrize(
+    ("status_path", "times", "live", "label"),
+    [
+        ([], {}, False, "Not on the site (draft)"),
+        (["submit"], {}, False, "Not on the site (in review)"),
+        (["submit", "publish"], {}, True, "Live"),
+        (["submit", "publish"], {"expire_at": -1}, False, "Taken down at "),
+        (["submit", "publish"], {"expire_at": +1}, True, "Live until "),
+        (["submit", "schedule"], {"publish_at": +1}, False, "Scheduled for "),
+    ],
+)
+def test_reader_state_and_is_published_agree_with_published(status_path, times, live, label):
+    editor = EditorFactory()
+    now = timezone.now()
+    moments = {name: now + timedelta(hours=hours) for name, hours in times.items()}
+    article = ArticleFactory(publish_at=moments.get("publish_at"))
+    for step in status_path:
+        article = workflow.take(step, article=article, user=editor)
+    # The clock passes a take-down time before anything records it.
+    Article.objects.filter(pk=article.pk).update(expire_at=moments.get("expire_at"))
+    article.refresh_from_db()
+
+    state = article.reader_state()
+
+    assert Article.objects.published().filter(pk=article.pk).exists() is live
+    assert (state.is_live, article.is_published) == (live, live)
+    assert state.label.startswith(label)
+    annotated = Article.objects.with_reader_visibility().get(pk=article.pk)
+    assert annotated.reader_visible is live

@@ -4,12 +4,15 @@ Editor's Pick curation in ``articles.admin.picks``; the smaller models are regis
 """
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
 from articles.admin.mixins import RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
-from articles.models import Author, Section, WorkflowEvent
+from articles.models import Article, Author, Section, WorkflowEvent
 
 
 @admin.register(Section)
@@ -29,15 +32,43 @@ class AuthorAdmin(RefreshesReaderPages, admin.ModelAdmin):
     autocomplete_fields = ["user"]
 
 
+class StoryStateFilter(admin.SimpleListFilter):
+    title = "story"
+    parameter_name = "story"
+
+    def lookups(self, request, model_admin):
+        return [("deleted", "Deleted stories")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "deleted":
+            return queryset.filter(story_exists=False)
+        return queryset
+
+
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(admin.ModelAdmin):
-    """The audit trail: readable by the desk, written only by the workflow."""
+    """
+    The audit trail: readable by the desk, written only by the workflow. It outlives the stories
+    it records: a deleted story's events are listed with its id and headline as they were.
+    """
 
-    list_display = ["created_at", "article", "from_status", "to_status", "actor", "comment"]
-    list_filter = ["to_status"]
-    list_select_related = ["article", "actor"]
-    search_fields = ["article__headline", "comment"]
+    list_display = ["created_at", "story", "action", "from_status", "to_status", "actor", "comment"]
+    list_filter = [StoryStateFilter, "action", "to_status"]
+    # No join on the article: that would drop the events of deleted stories.
+    list_select_related = ["actor"]
+    search_fields = ["headline", "comment"]
     date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        stories = Article.objects.filter(pk=OuterRef("article_id"))
+        return super().get_queryset(request).annotate(story_exists=Exists(stories))
+
+    @admin.display(description="Story")
+    def story(self, event):
+        if not event.story_exists:
+            return f"Deleted story #{event.article_id}: {event.headline}"
+        url = reverse("admin:articles_article_change", args=[event.article_id])
+        return format_html('<a href="{}">{}</a>', url, event.headline or f"#{event.article_id}")
 
     def has_add_permission(self, request):
         return False

@@ -393,7 +393,8 @@ def _path_between(current, target):
         if status == target:
             return path
         for transition in workflow.transitions_from(status):
-            if transition.target is not None and transition.target not in seen:
-                seen.add(transition.target)
-                queue.append((transition.target, [*path, transition.name]))
+            after = transition.target(status)
+            if after not in seen and transition.name != "delete":
+                seen.add(after)
+                queue.append((after, [*path, transition.name]))
     return []
