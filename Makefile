@@ -31,10 +31,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
+# The cache (files under var/cache/ without Redis) outlives the server: it is emptied before
+# serving, so no page kept by an earlier run shows what the demo data has just replaced.
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --no-input
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
+	$(PY) manage.py shell -v 0 -c "from django.core.cache import cache; cache.clear()"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install-dev

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import post_migrate
 
+from pagecache.registry import schedules
+
 
 def sync_roles_after_migrate(sender, using, apps=None, **kwargs):
     """
@@ -29,5 +31,9 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
+        from articles import selectors
+
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         user_logged_out.connect(forget_presence_on_logout, dispatch_uid="articles.presence.logout")
+        # No page is kept past the next embargo, take-down or Editor's Pick start or end.
+        schedules.register(selectors.next_visibility_change)

@@ -1,7 +1,7 @@
 """
 What a reader page shows, as cache tags, and which tags a change refreshes.
 
-Views tag their responses, and the blocks they keep, with these names (``newsroom.pagecache``
+Views tag their responses, and the blocks they keep, with these names (``pagecache``
 ``tag`` and ``cached_blocks``); the workflow, the curation service and the admin call the
 ``*_changed`` functions from ``transaction.on_commit``.
 One module, so that what a page declares and what a change invalidates cannot drift apart.
@@ -16,7 +16,7 @@ One module, so that what a page declares and what a change invalidates cannot dr
 
 from django.db import transaction
 
-from newsroom import pagecache
+import pagecache
 
 SITE = "site"
 LISTING = "listing"

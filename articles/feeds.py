@@ -16,7 +16,7 @@ from django.utils.html import escape
 
 from articles import selectors
 from articles.cachetags import LISTING, SITE
-from newsroom.pagecache import tag
+from pagecache import tag
 
 # Characters XML 1.0 cannot carry at all; a headline pasted with one must not take the feed down.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -16,11 +16,11 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
+import pagecache
 from articles import cachetags, preview, selectors
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
-from newsroom import pagecache
-from newsroom.pagecache import tag
+from pagecache import tag, uses_params
 
 STORIES_PER_PAGE = 20
 
@@ -49,6 +49,7 @@ def paginate(request, articles, per_page=STORIES_PER_PAGE):
         raise Http404("No such page.") from error
 
 
+@uses_params()
 def home(request):
     """
     The front page: the top story, the latest stories of each section and the site-wide
@@ -63,6 +64,7 @@ def home(request):
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 
 
+@uses_params("page")
 def section_detail(request, section_slug):
     """A section's published stories, newest first, 20 a page. Context: ``section``, ``page_obj``."""
     section = get_object_or_404(selectors.section_list(), slug=section_slug)
@@ -71,6 +73,7 @@ def section_detail(request, section_slug):
     return tag(response, SITE, cachetags.section(section.pk))
 
 
+@uses_params("page")
 def author_detail(request, author_slug):
     """An author's published stories, newest first. Context: ``author``, ``page_obj``."""
     author = get_object_or_404(selectors.author_list(), slug=author_slug)
@@ -86,6 +89,7 @@ def _archive_date(year, month, day=1):
         raise Http404("No such date.") from error
 
 
+@uses_params("page")
 def archive_month(request, year, month):
     """Stories first published in one month. Context: ``month`` (a date), ``page_obj``."""
     month_start = _archive_date(year, month)
@@ -94,6 +98,7 @@ def archive_month(request, year, month):
     return tag(render(request, "articles/archive.html", context), SITE, LISTING)
 
 
+@uses_params("page")
 def archive_day(request, year, month, day):
     """Stories first published on one day. Context: ``month``, ``day`` (dates), ``page_obj``."""
     date = _archive_date(year, month, day)
@@ -102,6 +107,7 @@ def archive_day(request, year, month, day):
     return tag(render(request, "articles/archive.html", context), SITE, LISTING)
 
 
+@uses_params("q", "page")
 def search(request):
     """
     Published stories whose headline, summary or anchor's lead contain every word of ``?q=``,
@@ -115,6 +121,7 @@ def search(request):
     return tag(render(request, "articles/search.html", context), SITE, LISTING)
 
 
+@uses_params()  # any query string (utm_source=...) is the story's page
 def article_detail(request, section_slug, year, month, day, slug):
     """
     One published story with its Related News and Editor's Pick blocks.

@@ -2,8 +2,8 @@
 Settings for the Newsroom project.
 
 Everything that differs between a laptop and production comes from environment variables,
-read through the helpers below. Local defaults are safe: SQLite under ``var/``, a local-memory
-cache, and a development secret key that exists only while ``DEBUG`` is on. Production
+read through the helpers below. Local defaults are safe: SQLite and a file cache under ``var/``,
+and a development secret key that exists only while ``DEBUG`` is on. Production
 (``DEBUG`` off) refuses to start without ``SECRET_KEY``.
 """
 
@@ -74,6 +74,9 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).
+    "pagecache",
+    "consent",
 ]
 # `make bench` only (bench/run.py sets NEWSROOM_BENCH=1): the benchmark's app, with the data
 # generator and its bare view. The product never imports it, and nothing else installs it.
@@ -85,16 +88,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified for any GET whose ETag or Last-Modified the browser already has.
     "django.middleware.http.ConditionalGetMiddleware",
-    # Whole pages for anonymous readers, before sessions are even looked at (newsroom/pagecache.py).
-    "newsroom.pagecache.PageCacheMiddleware",
+    # Whole pages for anonymous readers, before sessions are even looked at (pagecache/).
+    "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # request.cookie_consent for views and templates; sets no headers (newsroom/consent.py).
-    "newsroom.consent.CookieConsentMiddleware",
+    # request.cookie_consent for views and templates; sets no headers (consent/).
+    "consent.middleware.CookieConsentMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -111,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "newsroom.consent.consent",
+                "consent.context_processors.consent",
             ],
         },
     },
@@ -128,7 +131,9 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Caches: Redis when REDIS_URL is set, otherwise local memory (per process, fine for one server).
+# Caches: Redis when REDIS_URL is set, otherwise files under var/cache/ (CACHE_DIR), shared by
+# every process on the server (workers, cron, manage.py shell): a change one of them makes is seen
+# by the others at once (see "Reader performance" in the README).
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -142,7 +147,15 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": env("CACHE_DIR", VAR_DIR / "cache"),
+            # Every write lists the directory to see whether to drop a third of it at random:
+            # enough for a small site's pages, blocks and tag versions, and cheap to list.
+            "OPTIONS": {"MAX_ENTRIES": 3000},
+        }
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -218,10 +231,10 @@ NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "Newsroom World Radio News")
 NEWSROOM_ADMIN_BASE_URL = env("NEWSROOM_ADMIN_BASE_URL", "http://127.0.0.1:8000")
 # How long a "share preview" link works, in seconds (48 hours).
 NEWSROOM_PREVIEW_MAX_AGE = int(env("NEWSROOM_PREVIEW_MAX_AGE", str(48 * 3600)))
-# The full-page cache for anonymous readers (newsroom/pagecache.py).
+# The full-page cache for anonymous readers (pagecache/). What changes by the clock (embargoes,
+# take-downs, picks) is registered by the articles app (articles/apps.py).
 NEWSROOM_PAGE_CACHE_ALIAS = "default"
 NEWSROOM_PAGE_CACHE_TTL = int(env("NEWSROOM_PAGE_CACHE_TTL", "300"))
-NEWSROOM_PAGE_CACHE_NEXT_CHANGE = "articles.selectors.next_visibility_change"
 # What reader pages tell browsers and shared caches (nginx, a CDN): a one-second shared copy,
 # served stale while it refreshes or while the application is down.
 NEWSROOM_READER_CACHE_CONTROL = {
@@ -279,7 +292,7 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
-# Cookie consent (newsroom/consent.py). "implied": continued use is consent, the notice has Close
+# Cookie consent (consent/). "implied": continued use is consent, the notice has Close
 # (the reference site's way). "opt-in": Accept/Reject, nothing non-essential before Accept.
 NEWSROOM_COOKIE_CONSENT_MODE = env("NEWSROOM_COOKIE_CONSENT_MODE", "implied")
 # Raise it when the policy changes in a way that matters: every reader is asked again.

@@ -15,3 +15,8 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # nothing would invalidate it. Tests of the cache turn it on with the ``page_cache`` fixture and
 # run their on-commit callbacks.
 NEWSROOM_PAGE_CACHE_TTL = 0
+
+# Without Redis, tests keep the cache in memory (the file cache of the real default is shared by
+# every process, a dev server included); the cross-process test runs that default in subprocesses.
+if not REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

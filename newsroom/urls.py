@@ -8,8 +8,8 @@ from django.urls import include, path
 from articles import uploads
 from articles.cachetags import LISTING, SITE
 from articles.sitemaps import sitemaps
-from newsroom import consent
-from newsroom.pagecache import tagged
+from consent.views import cookie_policy
+from pagecache import tagged
 
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
@@ -20,21 +20,19 @@ urlpatterns = [
     # Images uploaded inside the editor become Photos (articles/uploads.py). The package's own
     # upload view (django_ckeditor_5.urls) is deliberately not routed: it keeps any file as named.
     path("ckeditor5/upload/", uploads.editor_image_upload, name="photo_editor_upload"),
-    # Cookie consent: before the articles' <section_slug>/ catch-all (see newsroom/consent.py).
-    path("consent/", consent.choose, name="consent"),
-    path("consent/state.css", consent.state_css, name="consent_state_css"),
-    path("consent/scripts.js", consent.scripts_js, name="consent_scripts"),
-    path("cookie-policy/", tagged(consent.cookie_policy, SITE), name="cookie_policy"),
+    # Cookie consent: before the articles' <section_slug>/ catch-all (see the consent app).
+    path("", include("consent.urls")),
+    path("cookie-policy/", tagged(cookie_policy, SITE, params=()), name="cookie_policy"),
     # An index of the sitemaps, each in its own file and paged with ?p=N (articles/sitemaps.py).
     path(
         "sitemap.xml",
-        tagged(sitemap_views.index, SITE, LISTING),
+        tagged(sitemap_views.index, SITE, LISTING, params=()),
         {"sitemaps": sitemaps, "sitemap_url_name": "sitemap"},
         name="sitemap_index",
     ),
     path(
         "sitemap-<section>.xml",
-        tagged(sitemap_views.sitemap, SITE, LISTING),
+        tagged(sitemap_views.sitemap, SITE, LISTING, params=("p",)),
         {"sitemaps": sitemaps},
         name="sitemap",
     ),

@@ -1,4 +1,4 @@
-"""The cookie notice and consent (newsroom/consent.py): headers, cookie, endpoints, modes."""
+"""The cookie notice and consent (the consent app): headers, cookie, endpoints, modes."""
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -6,7 +6,9 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from newsroom.consent import ONE_YEAR, CookieConsentMiddleware, consent
+from consent.config import ONE_YEAR
+from consent.context_processors import consent
+from consent.middleware import CookieConsentMiddleware
 
 pytestmark = pytest.mark.django_db
 
@@ -81,10 +83,11 @@ def test_reader_page_has_the_notice_and_its_private_stylesheet_but_no_csrf_token
     assert "csrfmiddlewaretoken" not in html
 
 
-def test_reader_page_next_keeps_the_query_string():
-    html = Client().get("/cookie-policy/?from=notice").content.decode()
+def test_reader_page_next_keeps_the_query_parameters_the_page_reads():
+    # Only those: the page may be kept and served to every reader (pagecache.keys).
+    html = Client().get("/search/?utm_source=x&q=budget").content.decode()
 
-    assert '<input type="hidden" name="next" value="/cookie-policy/?from=notice">' in html
+    assert '<input type="hidden" name="next" value="/search/?q=budget">' in html
 
 
 # --- state.css: hiding the notice, recording implied consent ----------------------------------

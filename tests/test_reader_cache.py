@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import curation, revisions, selectors, workflow
-from newsroom import pagecache
+from pagecache import keys
 from tests.factories import (
     ArticleFactory,
     ChiefEditorFactory,
@@ -20,7 +20,7 @@ from tests.factories import (
     SectionFactory,
     UserFactory,
 )
-from tests.test_pagecache import remaining_ttl
+from tests.pagecache.support import remaining_ttl
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_pages_never_outlive_the_next_embargo(client, newsroom, committed):
 
     get(client, "/")
 
-    key = pagecache._page_key(client.get("/").wsgi_request)
+    key = keys.page_key(client.get("/").wsgi_request)
     assert 0 < remaining_ttl(key) <= 90
 
 
@@ -209,7 +209,7 @@ def test_conditional_get_of_a_cached_page_is_a_304(client, newsroom, django_asse
     assert response.status_code == 304
 
 
-# --- Blocks of the article page (newsroom.pagecache.cached_blocks) -------------------------------
+# --- Blocks of the article page (pagecache.cached_blocks) --------------------------------------
 
 
 def test_a_new_story_in_the_section_renders_only_related_news_again(client, newsroom, committed):
@@ -313,3 +313,15 @@ def test_a_preview_never_leaves_its_draft_in_the_blocks_readers_get(client, news
 
     assert "Unchecked draft headline" not in reader
     assert "Unchecked draft headline" not in staff
+
+
+def test_unknown_query_parameters_are_served_the_kept_page(client, newsroom, django_assert_num_queries):
+    section, story = newsroom["politics"].get_absolute_url(), newsroom["story"].get_absolute_url()
+    get(client, section)
+    get(client, story)
+
+    with django_assert_num_queries(0):
+        responses = [client.get(section, {"junk": n}) for n in (1, 2)]
+        responses += [client.get(story, {"utm_source": "social", "fbclid": n}) for n in (1, 2)]
+
+    assert [response["X-Page-Cache"] for response in responses] == ["HIT"] * 4

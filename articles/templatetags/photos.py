@@ -8,8 +8,10 @@ has images, none for one that has not.
 """
 
 import re
+import threading
 from html.parser import HTMLParser
 
+from cachetools import LRUCache, cached
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -19,7 +21,6 @@ from django.utils.safestring import mark_safe
 
 from articles import renditions, selectors
 from articles.html import media_name
-from newsroom.memo import BoundedMemo
 
 register = template.Library()
 
@@ -58,30 +59,30 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max
     }
 
 
+def _picture_key(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
+    image = photo.image
+    alt = photo.alt_text if alt is None else alt
+    made_from = (image.storage, image.name, photo.width, photo.height, photo.focal_x, photo.focal_y)
+    return (*made_from, crop, sizes, bool(eager), alt, max_width)
+
+
 # The markup of the pictures this process has shown, by everything it is made from: a photo on
-# many pages (a card in every Related News block of its section) is built once. Bounded; a new
-# image, size, focal point or alt text is a new key, so nothing here is ever out of date.
+# many pages (a card in every Related News block of its section) is built once. The least
+# recently shown are forgotten first; a new image, size, focal point or alt text is a new key,
+# so nothing here is ever out of date. The lock: threaded servers share it.
 PICTURES_REMEMBERED = 2_000
-_pictures = BoundedMemo(PICTURES_REMEMBERED)
+
+
+@cached(LRUCache(PICTURES_REMEMBERED), key=_picture_key, lock=threading.Lock())
+def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
+    """``includes/picture.html`` rendered for ``photo`` (see ``picture_context``)."""
+    context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
+    return mark_safe(render_to_string("includes/picture.html", context).strip())
 
 
 @receiver(setting_changed)
 def _forget_pictures(**kwargs):
-    _pictures.clear()  # MEDIA_URL or the storages changed (tests): addresses may differ
-
-
-def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
-    """``includes/picture.html`` rendered for ``photo`` (see ``picture_context``)."""
-    alt = photo.alt_text if alt is None else alt
-    image = photo.image
-    key = (image.storage, image.name, photo.width, photo.height, photo.focal_x, photo.focal_y)
-    key += (crop, sizes, bool(eager), alt, max_width)
-    html = _pictures.get(key)
-    if html is None:
-        context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
-        html = mark_safe(render_to_string("includes/picture.html", context).strip())
-        _pictures.set(key, html)
-    return html
+    picture_html.cache_clear()  # MEDIA_URL or the storages changed (tests): addresses may differ
 
 
 @register.simple_tag

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from articles import cachetags, selectors
-from newsroom.pagecache import cached_blocks
+from pagecache import cached_blocks
 
 register = template.Library()
 

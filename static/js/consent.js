@@ -1,5 +1,5 @@
 /*
- * The cookie notice, with JavaScript (see newsroom/consent.py for the whole design).
+ * The cookie notice, with JavaScript (see the consent app, consent/__init__.py, for the whole design).
  *
  * - The notice's form is sent with fetch and the notice hidden without a page reload. If fetch
  *   fails, the form is submitted the ordinary way, which works without JavaScript too.

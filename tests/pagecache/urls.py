@@ -1,9 +1,9 @@
-"""A tiny site for testing newsroom.pagecache on its own."""
+"""A tiny site for testing the page cache on its own."""
 
 from django.http import HttpResponse
 from django.urls import path
 
-from newsroom import pagecache
+import pagecache
 
 RENDERS = []
 
@@ -37,7 +37,14 @@ def sets_cookie(request):
     return response
 
 
+@pagecache.uses_params("page", "q")
+def listing(request):
+    RENDERS.append("listing")
+    return pagecache.tag(HttpResponse(f"listing {request.get_full_path()} #{len(RENDERS)}"), "site")
+
+
 urlpatterns = [
+    path("listing/", listing),
     path("tagged/<str:name>/", tagged),
     path("changing/", changing),
     path("untagged/", untagged),

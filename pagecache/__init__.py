@@ -1,0 +1,61 @@
+"""
+Full-page cache for anonymous readers, with exact invalidation by tags.
+
+Readers outnumber editors by orders of magnitude, and every anonymous reader gets the same bytes
+for a page (see the ``consent`` app), so a whole rendered page can be kept and served again
+without touching the database. The hard part is never serving a page that shows something that
+has changed. The design:
+
+* A view says what its page shows by calling :func:`tag` with cache tags (for example
+  ``article:12``, ``section:3``, ``picks``). Only tagged responses are stored, so a page nobody
+  thought about is never cached by accident.
+* A view says which query parameters it reads with :func:`uses_params` (``tagged(view, ...,
+  params=...)`` for a view someone else wrote). A page is kept under its address with those
+  parameters alone, in a fixed order, and the view is shown only them: ``?page=2&utm_source=x``
+  is ``?page=2``, and ``?junk=1``, ``?junk=2`` are the bare page, never new entries. A view that
+  declares nothing is kept at its bare address only (``pagecache.keys``).
+* Each tag has a *version* token in the cache. A stored page remembers the versions of its tags
+  when it was rendered, and is served only while none of them has moved. :func:`invalidate`
+  moves the tags (a new random token each), so every page that showed a changed thing is
+  refreshed on its next request, in every process sharing the cache: Redis in production, a
+  file cache under ``var/`` on one server without it (see the README). The application calls it
+  from ``transaction.on_commit`` only, so a rolled-back change invalidates nothing and a reader
+  never gets a page rendered from uncommitted data.
+* A hit costs one cache round trip: each process remembers which tags a page had the last time
+  it saw it (the most recently used pages), and asks for the page and those tags' versions
+  together (if the page's tags have changed since, a second ``get_many`` reads the others).
+* Every invalidation also moves a site-wide *generation* token (before the tags it names), read
+  when a request starts (:func:`started`) and again, after the tags, just before its page or
+  block is stored. Something rendered while an invalidation happened may show what was just
+  changed as it was, so it is not stored. A request never starts without a generation (one is
+  made if the cache lost it), so an evicted generation can only cost a store, never keep a page.
+* A page or block is kept for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the
+  first moment after its request started at which visibility changes by the clock alone (a story
+  going live or coming down, an Editor's Pick starting or ending), which the apps showing such
+  things tell the cache through :mod:`pagecache.registry`. That moment is remembered with the
+  generation it was computed under, so any change recomputes it.
+* Only GET/HEAD requests without a session cookie are served from or stored in the cache; staff
+  (logged in), previews and the admin always get a fresh page. Responses that set a cookie or vary
+  on it are never stored.
+* Each page carries ``Last-Modified`` (when it was rendered); Django's ``ConditionalGetMiddleware``,
+  outside this one, adds the ``ETag`` and answers conditional requests, so a conditional request
+  for a cached page gets a 304 without any SQL query.
+* Parts of pages are kept the same way (:func:`cached_blocks`): a page that has to be rendered
+  (its tags moved, or a logged-in editor asked) reuses the blocks whose tags did not move. One
+  story published in a section refreshes every page whose Related News fills from it, and those
+  pages then re-render that block alone, not the story they are about or the Editor's Pick.
+
+The HTTP caching headers for shared caches (``Cache-Control: public, max-age, s-maxage,
+stale-while-revalidate, stale-if-error``) are set by the middleware too, for every response it
+would store, so nginx or a CDN in front can hold pages for ``s-maxage`` seconds (one) and keep
+serving a stale copy while it refreshes or when the application is down.
+
+Modules: ``declare`` (what views say), ``keys`` (the address a page is kept under), ``store``
+(versions, generation, entries), ``blocks``, ``middleware``, ``registry``.
+"""
+
+from pagecache.blocks import cached_blocks
+from pagecache.declare import tag, tagged, uses_params
+from pagecache.store import Start, invalidate, started
+
+__all__ = ["Start", "cached_blocks", "invalidate", "started", "tag", "tagged", "uses_params"]
