@@ -108,6 +108,14 @@ def apply_content(article, content, *, fields=CONTENT_FIELDS):
     )
 
 
+def schedule_problem(content):
+    """Why ``content``'s embargo and take-down times cannot be saved together, or ``""``."""
+    publish_at, expire_at = (_time_from_text(content.get(field)) for field in SCHEDULE_FIELDS)
+    if publish_at and expire_at and expire_at <= publish_at:
+        return "The take-down time must be after the embargo time."
+    return ""
+
+
 def without_nul(content):
     """``content`` without NUL characters: forms refuse them, PostgreSQL cannot store them."""
     return {

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import revisions, workflow
 from articles.models import Article, EditorsPick, WorkflowEvent
@@ -39,7 +42,7 @@ def own_draft(reporter):
 
 
 def buttons(response):
-    return [t.label for t in response.context["transitions"]]
+    return [t.label for t in response.context["button_transitions"]]
 
 
 # --- the change form shows exactly the transitions the user may take -----------------------
@@ -114,16 +117,18 @@ def test_return_without_comment_is_refused_with_message(client, reporter, own_dr
     assert "Return to reporter needs a comment" in response.content.decode()
 
 
-def test_minor_correction_checkbox_reaches_the_workflow(client):
+def test_minor_correction_button_reaches_the_workflow(client):
     article = workflow.publish_update(article=PublishedArticleFactory(), user=EditorFactory())
     updated_at = article.updated_at
     client.force_login(EditorFactory())
+    assert "Publish minor correction" in client.get(change_url(article)).content.decode()
 
-    client.post(transition_url(article), {"transition": "publish_update", "minor": "on"})
+    client.post(transition_url(article), {"transition": "publish_correction", "correction": "Name spelt."})
 
     article.refresh_from_db()
     assert article.updated_at == updated_at
-    assert article.events.last().comment == "[minor correction]"
+    assert article.events.last().action == "publish_correction"
+    assert article.live_revision.correction_note == "Name spelt."
 
 
 def test_transition_view_refuses_get(client):
@@ -343,3 +348,198 @@ def test_add_and_change_pages_render(client, factory):
 
     assert client.get(reverse("admin:articles_article_add")).status_code == 200
     assert client.get(change_url(article)).status_code == 200
+
+
+# --- embargo and take-down go through the workflow ---------------------------------------------
+
+
+def local_parts(moment):
+    local = timezone.localtime(moment)
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+
+
+def with_times(data, **times):
+    for name, moment in times.items():
+        data[f"{name}_0"], data[f"{name}_1"] = local_parts(moment) if moment else ("", "")
+    return data
+
+
+def test_editor_cannot_embargo_a_live_story_from_the_form(client):
+    article = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+    data = with_times(change_post_data(article), publish_at=timezone.now() + timedelta(days=1))
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.publish_at is None
+    assert Article.objects.published().filter(pk=article.pk).exists()
+    assert not article.events.filter(action="reschedule").exists()
+
+
+def test_reporter_cannot_take_down_own_live_story_from_the_form(client, reporter):
+    article = PublishedArticleFactory(authors=[AuthorFactory(user=reporter)])
+    client.force_login(reporter)
+    data = with_times(change_post_data(article), expire_at=timezone.now() - timedelta(hours=1))
+
+    client.post(change_url(article), data)
+
+    article.refresh_from_db()
+    assert article.expire_at is None
+    assert Article.objects.published().filter(pk=article.pk).exists()
+
+
+def scheduled_article(editor):
+    article = ArticleFactory(publish_at=timezone.now() + timedelta(days=1))
+    workflow.submit_for_review(article=article, user=editor)
+    return workflow.publish(article=article, user=editor)
+
+
+def test_clearing_a_scheduled_storys_embargo_in_the_form_is_no_error_page(client):
+    editor = EditorFactory()
+    article = scheduled_article(editor)
+    client.force_login(editor)
+    data = with_times(change_post_data(article), publish_at=None)
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert (article.status, article.publish_at is not None) == (Status.SCHEDULED, True)
+
+
+def reschedule_url(article):
+    return reverse("admin:articles_article_reschedule", args=[article.pk])
+
+
+def test_reschedule_page_refuses_clearing_an_embargo_with_a_field_error(client):
+    editor = EditorFactory()
+    article = scheduled_article(editor)
+    client.force_login(editor)
+
+    response = client.post(reschedule_url(article), with_times({"comment": "Now."}, publish_at=None))
+
+    assert response.status_code == 200
+    assert "A scheduled story needs an embargo time" in str(response.context["form"].errors["publish_at"])
+    assert Article.objects.get(pk=article.pk).status == Status.SCHEDULED
+
+
+def test_reschedule_page_sets_a_take_down_time_on_a_live_story(client):
+    editor = EditorFactory()
+    article = PublishedArticleFactory()
+    client.force_login(editor)
+    down_at = (timezone.now() + timedelta(hours=4)).replace(microsecond=0)
+
+    response = client.post(reschedule_url(article), with_times({"comment": "Rights end."}, expire_at=down_at))
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.expire_at == down_at
+    assert article.events.last().action == "reschedule"
+    page = client.get(change_url(article)).content.decode()
+    assert "Live until" in page
+
+
+def test_reschedule_page_needs_a_reason(client):
+    article = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+
+    response = client.post(
+        reschedule_url(article), with_times({"comment": ""}, expire_at=timezone.now() + timedelta(1))
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["comment"]
+    assert Article.objects.get(pk=article.pk).expire_at is None
+
+
+def test_reporter_has_no_reschedule_page(client, reporter):
+    article = PublishedArticleFactory(authors=[AuthorFactory(user=reporter)])
+    client.force_login(reporter)
+
+    response = client.post(
+        reschedule_url(article), with_times({"comment": "x"}, expire_at=timezone.now() + timedelta(1))
+    )
+
+    assert response.status_code == 302
+    assert Article.objects.get(pk=article.pk).expire_at is None
+
+
+def test_draft_with_take_down_before_embargo_gets_a_field_error(client, reporter, own_draft):
+    client.force_login(reporter)
+    embargo = timezone.now() + timedelta(days=2)
+    data = with_times(change_post_data(own_draft), publish_at=embargo, expire_at=embargo - timedelta(hours=1))
+
+    response = client.post(change_url(own_draft), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["expire_at"]
+
+
+def test_change_form_and_list_say_what_readers_see(client):
+    editor = EditorFactory()
+    live = PublishedArticleFactory(headline="Still up")
+    gone = PublishedArticleFactory(headline="Past its take-down")
+    # The take-down time passes before any cron run: readers no longer get it.
+    Article.objects.filter(pk=gone.pk).update(expire_at=timezone.now() - timedelta(minutes=1))
+    waiting = scheduled_article(editor)
+    client.force_login(editor)
+
+    listing = client.get(reverse("admin:articles_article_changelist")).content.decode()
+    page = client.get(change_url(gone)).content.decode()
+
+    assert "Published: Live" in listing
+    assert "Published: Taken down at" in listing
+    assert "Scheduled: Scheduled for" in listing
+    assert "Taken down at" in page
+    assert live.reader_state().label == "Live"
+    assert waiting.reader_state().label.startswith("Scheduled for ")
+
+
+# --- deleting ---------------------------------------------------------------------------------
+
+
+def delete_url(article):
+    return reverse("admin:articles_article_delete", args=[article.pk])
+
+
+def test_editor_deletes_a_story_in_review_and_its_trail_stays(client, reporter, own_draft):
+    article = workflow.submit_for_review(article=own_draft, user=reporter)
+    editor = EditorFactory()
+    client.force_login(editor)
+    assert 'class="deletelink"' in client.get(change_url(article)).content.decode()
+
+    response = client.post(delete_url(article), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=article.pk).exists()
+    actions = list(WorkflowEvent.objects.filter(article_id=article.pk).values_list("action", "actor"))
+    assert actions == [("submit", reporter.pk), ("delete", editor.pk)]
+    trail = client.get(reverse("admin:articles_workflowevent_changelist") + "?story=deleted")
+    assert f"Deleted story #{article.pk}: {article.headline}" in trail.content.decode()
+
+
+@pytest.mark.parametrize("story", ["live", "once_live", "reporters_draft"])
+def test_no_delete_where_it_would_not_succeed(client, reporter, own_draft, story):
+    editor = EditorFactory()
+    user = editor
+    if story == "live":
+        article = PublishedArticleFactory()
+    elif story == "once_live":
+        article = workflow.unpublish(article=PublishedArticleFactory(), user=editor, comment="Withdrawn.")
+    else:
+        article, user = own_draft, reporter
+    client.force_login(user)
+
+    assert 'class="deletelink"' not in client.get(change_url(article)).content.decode()
+    assert client.post(delete_url(article), {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=article.pk).exists()
+
+
+def test_article_list_offers_no_bulk_delete(client):
+    client.force_login(EditorFactory())
+
+    response = client.get(reverse("admin:articles_article_changelist"))
+
+    assert "delete_selected" not in response.content.decode()

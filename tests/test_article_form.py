@@ -3,9 +3,12 @@ The article form through the real admin: a save from a stale form is merged fiel
 what others saved meanwhile; a field both changed waits for a choice; nothing is dropped.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
 from articles import revisions
 from articles.models import Article
@@ -191,3 +194,23 @@ def test_a_third_change_to_the_resolved_field_is_a_new_conflict(conflict):
     assert last.status_code == 302
     saved = content(article)
     assert (saved["summary"], saved["headline"]) == ("The bridge opens in August.", "Bridge date set")
+
+
+def test_merged_times_that_cannot_stand_together_are_refused_not_a_server_error(desk):
+    # A sets an embargo; B, on a stale form, sets a take-down time before it. Each was valid.
+    article, save_as = desk
+    ana, ben = EditorFactory(username="ana"), EditorFactory(username="ben")
+    opened_by_ben = form_data(article)
+    embargo = timezone.localtime(timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    take_down = embargo - timedelta(hours=1)
+
+    def times(name, moment):
+        return {f"{name}_0": moment.strftime("%Y-%m-%d"), f"{name}_1": moment.strftime("%H:%M:%S")}
+
+    assert save_as(ana, form_data(article, **times("publish_at", embargo))).status_code == 302
+
+    response = save_as(ben, {**opened_by_ben, **times("expire_at", take_down)})
+
+    assert response.status_code == 200
+    assert "take-down time must be after the embargo time" in response.content.decode()
+    assert (fresh(article).publish_at, fresh(article).expire_at) == (embargo, None)

@@ -1,12 +1,14 @@
 """Forms of the desk: the article form saves through ``articles.revisions``, never directly."""
 
+import copy
+
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
 from django.db.models import Case, IntegerField, When
 from django_ckeditor_5.widgets import CKEditor5Widget
 
-from articles import revisions
+from articles import merge, revisions
 from articles.models import Article, Author
 
 
@@ -32,7 +34,8 @@ class ArticleAdminForm(forms.ModelForm):
     """
     The article form. Its content fields start from the latest revision (so a live story's
     pending edit is what the desk sees), and ``base_version`` carries the version the editor
-    opened: a save from a stale version is refused with what changed in between.
+    opened: a save from a stale version is merged with what others saved since
+    (``_merge_with_latest``), and a field both changed waits for this person's choice.
     """
 
     author_list = OrderedModelMultipleChoiceField(
@@ -77,6 +80,9 @@ class ArticleAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.conflict = None
+        self.resolution = None
+        self.merged_content = None  # set when a stale save merged cleanly: what save_model saves
+        self.merge_note = ""  # what that merge kept from others, for the message after saving
         for name, model_field in [("author_list", "authors"), ("related_list", "related")]:
             field = self.fields[name]
             field.widget = AutocompleteSelectMultiple(Article._meta.get_field(model_field), admin.site)
@@ -97,7 +103,9 @@ class ArticleAdminForm(forms.ModelForm):
             self.fields["author_list"].queryset = _in_given_order(Author.objects.all(), content["authors"])
 
     def content(self):
-        """The submitted content, in revision form."""
+        """The submitted content, in revision form (merged with others' saves when it was stale)."""
+        if self.merged_content is not None:
+            return dict(self.merged_content)
         data = self.cleaned_data
         content = {
             field: getattr(data[field], "pk", data[field]) if field in data else self.initial.get(field)
@@ -114,29 +122,253 @@ class ArticleAdminForm(forms.ModelForm):
                 raise forms.ValidationError(
                     "The form lost track of the story's version: reload the page.", code="no_version"
                 )
-            self._refuse_stale_save(cleaned["base_version"])
+            self._merge_with_latest(cleaned["base_version"])
+        elif self.instance.pk:
+            self._keep_pending_resolution()
         return cleaned
 
-    def _refuse_stale_save(self, base_version):
-        # The admin runs the whole save in one transaction: this lock holds until it commits.
+    # --- a save from a stale form is merged, never applied blindly ------------------------------
+
+    def _merge_with_latest(self, base_version):
+        """
+        Merge this submission with what others saved since the form was opened at ``base_version``.
+
+        A field only they changed is taken from them, one only this person changed from the form
+        (``articles.merge``). A field both changed differently waits for this person's choice,
+        theirs, mine or an edit, and nothing saves until every such field has one: the form comes
+        back with the clean part merged in, the choices, and ``base_version`` moved to the latest
+        version, so the next submission is merged again with anything saved in between.
+        """
+        # The admin runs the whole save in one transaction: this lock holds until it commits, so
+        # nobody saves between this merge and the save.
         current = Article.objects.select_for_update().get(pk=self.instance.pk)
-        if base_version == current.version:
+        pending = [name for name in MERGED_FIELDS if self.data.get(f"{RESOLUTION_PREFIX}-{name}_base")]
+        if base_version == current.version and not pending:
             return
-        base = revisions.revision_before(current, base_version)
-        base_content = base.content if base else revisions.snapshot(current)
-        latest_content = revisions.content_of(current)
-        self.conflict = {
-            "their_changes": revisions.compare(base_content, latest_content),
-            "your_changes": revisions.compare(base_content, self.content()),
-            "latest": current.latest_revision,
-        }
-        # Resubmitting now applies this form on top of the latest version, knowingly.
-        self.data = self.data.copy()
-        self.data[self.add_prefix("base_version")] = current.version
+        content_at = _ContentsAt(current)
+        resolution = ConflictResolutionForm(self.data, names=pending, article_form=self)
+        resolution.is_valid()
+        chosen = resolution.cleaned_data
+        base, mine = dict(content_at(base_version)), _comparable(self.content())
+        bases = dict.fromkeys(MERGED_FIELDS, base_version)
+        unresolved = set()
+        for name in pending:
+            choice = chosen.get(name)
+            if choice == "theirs":
+                # What they had when the conflict was shown: the merge then takes the latest
+                # value, so a third person's change to this field since is kept too.
+                mine[name] = base[name]
+            elif choice == "mine" and f"{name}_mine" in chosen:
+                mine[name] = resolution.value_of(f"{name}_mine")
+            elif choice != "edit":
+                # Not resolved yet: the conflict stands against the base it was found at.
+                unresolved.add(name)
+                bases[name] = chosen.get(f"{name}_base") or base_version
+                base[name] = content_at(bases[name])[name]
+                if f"{name}_mine" in chosen:
+                    mine[name] = resolution.value_of(f"{name}_mine")
+        theirs = _comparable(revisions.content_of(current))
+        result = merge.three_way_merge(base, theirs, mine, fields=MERGED_FIELDS)
+        latest = current.latest_revision
+        if not result.conflicts:
+            # Each side's times were valid; their times and yours together may not be.
+            problem = revisions.schedule_problem(result.merged)
+            if problem:
+                raise forms.ValidationError(f"Not saved: merged with revision {latest.number}, {problem}")
+            self.merged_content = result.merged
+            self.cleaned_data["base_version"] = current.version
+            resolved = [name for name in pending if name not in result.taken_from_theirs]
+            if result.taken_from_theirs or resolved:
+                self.merge_note = _merge_note(latest, result.taken_from_theirs, resolved)
+            return
+        self._show_for_resolution(current, result, bases, unresolved)
+        names = ", ".join(revisions.FIELD_LABELS[name] for name in result.conflicts)
         raise forms.ValidationError(
-            "Not saved: someone else saved this story while you were editing it "
-            f"(you started from version {base_version}; it is now version {current.version}). "
-            "Their changes and yours are shown below. Your text is still in the form: "
-            "check it against theirs, then save again to apply yours on top.",
-            code="stale",
+            f"Not saved yet: revision {latest.number} by {latest.created_by or 'someone'} was saved "
+            f"while you were editing, and you both changed {names}. For each, choose theirs, yours "
+            "or your own edit in the form below, then save. Everything else is merged already.",
+            code="conflict",
         )
+
+    def _show_for_resolution(self, current, result, bases, unresolved):
+        """Fill the form with the merged fields, and offer a choice for each conflicting one."""
+        self.data = self.data.copy()
+        for name, value in result.merged.items():
+            if _form_name(name) in self.fields:
+                self._show_value(_form_name(name), value)
+        # Conflicting fields keep what was submitted: this person's text, or their edit so far.
+        self.data[self.add_prefix("base_version")] = current.version
+        for name in ("author_list", "related_list"):
+            field = self.fields[name]
+            field.queryset = _in_given_order(field.queryset, self.data.getlist(self.add_prefix(name)))
+            field.widget.choices = field.choices
+        self.resolution = ConflictResolutionForm(
+            names=list(result.conflicts),
+            article_form=self,
+            initial={
+                **{f"{name}_mine": conflict.mine for name, conflict in result.conflicts.items()},
+                **{f"{name}_base": bases[name] for name in result.conflicts},
+            },
+        )
+        self.conflict = {
+            "latest": current.latest_revision,
+            "rows": [
+                {
+                    **self.resolution.row(name),
+                    "theirs": _change(conflict.base, conflict.theirs, name),
+                    "mine": _change(conflict.base, conflict.mine, name),
+                    "unresolved": name in unresolved,
+                }
+                for name, conflict in result.conflicts.items()
+            ],
+            "taken_from_theirs": [revisions.FIELD_LABELS[name] for name in result.taken_from_theirs],
+        }
+
+    def _show_value(self, name, value):
+        """Put ``value`` in the submitted data as the widget of field ``name`` would send it."""
+        bound = self[name]
+        widget, value = bound.field.widget, bound.field.prepare_value(value)
+        if isinstance(widget, forms.MultiWidget):
+            for suffix, subwidget, part in zip(
+                widget.widgets_names, widget.widgets, widget.decompress(value), strict=True
+            ):
+                self.data[bound.html_name + suffix] = subwidget.format_value(part) or ""
+        elif isinstance(widget, forms.SelectMultiple):
+            self.data.setlist(bound.html_name, [str(pk) for pk in value or []])
+        else:
+            self.data[bound.html_name] = "" if value is None else str(value)
+
+    def _keep_pending_resolution(self):
+        """Another field's error must not lose a conflict still to resolve: offer it again."""
+        pending = [name for name in MERGED_FIELDS if self.data.get(f"{RESOLUTION_PREFIX}-{name}_base")]
+        if pending:
+            self.resolution = ConflictResolutionForm(self.data, names=pending, article_form=self)
+            self.conflict = {"rows": [self.resolution.row(name) for name in pending]}
+
+
+# Everything a revision holds, in the order the form shows it: the merge is over all of it.
+MERGED_FIELDS = [*revisions.CONTENT_FIELDS, *revisions.ORDERED_RELATIONS]
+RESOLUTION_PREFIX = "merge"
+RELATION_FORM_FIELDS = {"authors": "author_list", "related": "related_list"}
+
+
+def _form_name(name):
+    return RELATION_FORM_FIELDS.get(name, name)
+
+
+def _comparable(content):
+    """
+    ``content`` in one shape whether it came from a form or a stored revision: model values
+    (a stored ISO time becomes a datetime, an id an int), text as a revision keeps it.
+    """
+    content = revisions.as_stored(content)
+    shaped = {}
+    for name in MERGED_FIELDS:
+        value = content.get(name)
+        if name in revisions.ORDERED_RELATIONS:
+            shaped[name] = list(value or [])
+        else:
+            shaped[name] = Article._meta.get_field(name).to_python(value)
+    return shaped
+
+
+class _ContentsAt:
+    """The content an editor saw at each version of ``article``, each looked up once."""
+
+    def __init__(self, article):
+        self.article, self.seen = article, {}
+
+    def __call__(self, version):
+        if version not in self.seen:
+            revision = revisions.revision_before(self.article, version)
+            content = revision.content if revision else revisions.snapshot(self.article)
+            self.seen[version] = _comparable(content)
+        return self.seen[version]
+
+
+def _change(old, new, name):
+    """The word diff of one field, or None when it did not change (reusing the revisions diff)."""
+    changes = revisions.compare({name: old}, {name: new})
+    return changes[0] if changes else None
+
+
+def _merge_note(latest, taken_from_theirs, resolved):
+    labels = lambda names: ", ".join(revisions.FIELD_LABELS[name] for name in names)  # noqa: E731
+    parts = []
+    if taken_from_theirs:
+        parts.append(f"their changes to {labels(taken_from_theirs)} are kept with yours")
+    if resolved:
+        parts.append(f"your choice was saved for {labels(resolved)}")
+    who = latest.created_by or "someone"
+    return f"Merged with revision {latest.number} by {who}, saved while you were editing: {'; '.join(parts)}."
+
+
+class ConflictResolutionForm(forms.Form):
+    """
+    The choice for each field both people changed, plus what "mine" was and the version its
+    conflict was found at, carried in hidden fields (prefix ``merge-``) until it is resolved.
+    """
+
+    def __init__(self, *args, names, article_form, **kwargs):
+        super().__init__(*args, prefix=RESOLUTION_PREFIX, **kwargs)
+        for name in names:
+            source = article_form.fields.get(_form_name(name))
+            choices = [("theirs", "Keep theirs"), ("mine", "Keep yours")]
+            if source is not None:
+                choices.append(("edit", f"Use the {revisions.FIELD_LABELS[name].lower()} as now in the form"))
+                mine = copy.deepcopy(source)
+                mine.required = False
+                multiple = isinstance(source, forms.ModelMultipleChoiceField)
+                mine.widget = forms.MultipleHiddenInput() if multiple else forms.HiddenInput()
+                self.fields[f"{name}_mine"] = mine
+            self.fields[name] = forms.ChoiceField(
+                label=revisions.FIELD_LABELS[name],
+                choices=choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Choose theirs, yours or your edit."},
+            )
+            self.fields[f"{name}_base"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def value_of(self, key):
+        """A cleaned "mine" value in revision form (ids, not objects)."""
+        value = self.cleaned_data[key]
+        if isinstance(value, list):
+            return [getattr(item, "pk", item) for item in value]
+        return getattr(value, "pk", value)
+
+    def row(self, name):
+        hidden = [self[key] for key in (f"{name}_mine", f"{name}_base") if key in self.fields]
+        return {"name": name, "label": revisions.FIELD_LABELS[name], "choice": self[name], "hidden": hidden}
+
+
+class RescheduleForm(forms.Form):
+    """New embargo and take-down times for an approved story; the workflow checks them again."""
+
+    publish_at = forms.SplitDateTimeField(
+        label="Embargo until",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="Site time zone. A scheduled story goes live at this time.",
+    )
+    expire_at = forms.SplitDateTimeField(
+        label="Take down at",
+        required=False,
+        widget=AdminSplitDateTime,
+        help_text="Site time zone. Leave empty to keep the story up.",
+    )
+    comment = forms.CharField(
+        label="Reason for the new times", widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+    def __init__(self, *args, article, **kwargs):
+        initial = {"publish_at": article.publish_at, "expire_at": article.expire_at}
+        super().__init__(*args, initial=initial, **kwargs)
+        if article.status != Article.Status.SCHEDULED:
+            # Readers already have a live story: only its take-down time can change.
+            del self.fields["publish_at"]
+        self.article = article
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned.setdefault("publish_at", self.article.publish_at)
+        return cleaned

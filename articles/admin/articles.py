@@ -10,14 +10,16 @@ every save is a revision, a live story's edit waits for an editor, and a stale s
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from articles import cachetags, presence, preview, revisions, workflow
-from articles.admin.article_form import ArticleAdminForm
+from articles import presence, preview, revisions, workflow
+from articles.admin.article_form import ArticleAdminForm, RescheduleForm
 from articles.admin.queues import QueueFilter
 from articles.models import Article
 from articles.permissions import can_edit_article
@@ -55,7 +57,7 @@ class ArticleAdmin(admin.ModelAdmin):
     readonly_fields = WORKFLOW_FIELDS
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("bylines__author")
+        return super().get_queryset(request).prefetch_related("bylines__author").with_reader_visibility()
 
     @admin.display(description="Byline")
     def byline(self, article):
@@ -63,15 +65,22 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, article):
+        """The workflow stage and, for an approved story, what readers get ("Live", "Scheduled…")."""
+        label = article.get_status_display()
+        if article.status in Article.Status.approved():
+            label = f"{label}: {article.reader_state().label}"
         if article.has_unpublished_changes:
-            return format_html("{} <small>(unpublished changes)</small>", article.get_status_display())
-        return article.get_status_display()
+            return format_html("{} <small>(unpublished changes)</small>", label)
+        return label
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         # The public address must not move once readers may have it.
         if obj is not None and obj.has_been_published:
             readonly.append("slug")
+        # An approved story's times change only through the workflow's Reschedule.
+        if obj is not None and obj.status in Article.Status.approved():
+            readonly += revisions.SCHEDULE_FIELDS
         return readonly
 
     def get_prepopulated_fields(self, request, obj=None):
@@ -85,10 +94,20 @@ class ArticleAdmin(admin.ModelAdmin):
         return can_edit_article(request.user, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        # A story readers have seen is unpublished, never deleted: its audit trail stays.
-        return obj is None or not obj.has_been_published
+        if obj is None:
+            return super().has_delete_permission(request)
+        # The workflow decides (editors, stories readers never saw), so Delete shows only
+        # where deleting will succeed.
+        return workflow.can_take("delete", article=obj, user=request.user)
+
+    def delete_model(self, request, obj):
+        workflow.delete(article=obj, user=request.user)
+
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        # Django's "Delete selected" would bypass the workflow's rule and its audit event.
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
 
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -111,11 +130,6 @@ class ArticleAdmin(admin.ModelAdmin):
             revisions.apply_content(obj, content)
             revisions.create_revision(article=obj, content=content, user=request.user, message=message)
             return
-        # Scheduling fields are not content: they change the row directly, and may change when
-        # readers see the story.
-        Article.objects.filter(pk=obj.pk).update(publish_at=obj.publish_at, expire_at=obj.expire_at)
-        if {"publish_at", "expire_at"} & set(form.changed_data):
-            cachetags.visibility_changed(article_pk=obj.pk, section_pks={obj.section_id})
         revision = revisions.save_edit(
             article=obj,
             content=content,
@@ -124,6 +138,9 @@ class ArticleAdmin(admin.ModelAdmin):
             message=message,
         )
         obj.refresh_from_db()
+        if form.merge_note:
+            # A stale form was merged with others' saves: say what of theirs was kept.
+            self.message_user(request, form.merge_note, messages.INFO)
         if obj.has_unpublished_changes:
             self.message_user(
                 request,
@@ -149,12 +166,23 @@ class ArticleAdmin(admin.ModelAdmin):
     def _workflow_context(self, request, article):
         if request.method == "GET":
             presence.mark_editing(article=article, user=request.user)
+        transitions = workflow.available_transitions(article=article, user=request.user)
+        # Reschedule has a page of its own, and Delete is the admin's own link.
+        buttons = [t for t in transitions if t.name not in {"reschedule", "delete"}]
+        may_reschedule = any(t.name == "reschedule" for t in transitions)
         return {
-            "transitions": workflow.available_transitions(article=article, user=request.user),
+            "transitions": transitions,
+            "button_transitions": buttons,
+            "reader_state": article.reader_state(),
+            "reschedule_url": reverse("admin:articles_article_reschedule", args=[article.pk])
+            if may_reschedule
+            else "",
             "workflow_events": article.events.select_related("actor", "revision"),
             "transition_url": reverse("admin:articles_article_transition", args=[article.pk]),
             "revisions_url": reverse("admin:articles_article_revisions", args=[article.pk]),
             "presence_url": reverse("admin:articles_article_presence", args=[article.pk]),
+            "presence_leave_url": reverse("admin:articles_article_presence_leave", args=[article.pk]),
+            "presence_heartbeat_seconds": presence.HEARTBEAT_SECONDS,
             "others_editing": presence.others_editing(article=article, user=request.user),
             "latest_revision": article.latest_revision,
             "live_revision": article.live_revision,
@@ -175,7 +203,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
         return [
             view(self.transition_view, "transition", "<path:object_id>/transition/"),
+            view(self.reschedule_view, "reschedule", "<path:object_id>/reschedule/"),
             view(self.presence_view, "presence", "<path:object_id>/presence/"),
+            view(self.presence_leave_view, "presence_leave", "<path:object_id>/presence/leave/"),
             view(self.revisions_view, "revisions", "<path:object_id>/revisions/"),
             view(self.compare_view, "compare", "<path:object_id>/revisions/compare/"),
             view(self.restore_view, "restore", "<path:object_id>/revisions/<int:number>/restore/"),
@@ -191,38 +221,76 @@ class ArticleAdmin(admin.ModelAdmin):
     def _change_url(self, article):
         return reverse("admin:articles_article_change", args=[article.pk])
 
+    @method_decorator(require_POST)
     def transition_view(self, request, object_id):
         """Take the workflow transition named in the POST, then return to the change form."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = self._article_for(request, object_id)
-        revision = request.POST.get("revision", "")
+        name = request.POST.get("transition", "")
+        if name == "reschedule":  # it needs the new times: its own form
+            return HttpResponseRedirect(reverse("admin:articles_article_reschedule", args=[article.pk]))
+        options = {"comment": request.POST.get("comment", "")}
+        if name in {"publish", "schedule", "publish_update", "publish_correction"}:
+            revision = request.POST.get("revision", "")
+            options["revision"] = int(revision) if revision.isdigit() else None
+        if name in {"publish_update", "publish_correction"}:
+            options["correction"] = request.POST.get("correction", "")
         try:
-            article = workflow.apply_transition(
-                article=article,
-                user=request.user,
-                name=request.POST.get("transition", ""),
-                comment=request.POST.get("comment", ""),
-                minor=request.POST.get("minor") == "on",
-                correction=request.POST.get("correction", ""),
-                revision=int(revision) if revision.isdigit() else None,
-            )
+            article = workflow.take(name, article=article, user=request.user, **options)
         except workflow.TransitionError as error:
             self.message_user(request, str(error), messages.ERROR)
         else:
+            if article.pk is None:
+                self.message_user(request, f"“{article}” was deleted.", messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
             self.message_user(
                 request, f"“{article}” is now {article.get_status_display()}.", messages.SUCCESS
             )
         return HttpResponseRedirect(self._change_url(article))
 
+    def reschedule_view(self, request, object_id):
+        """New embargo and take-down times for an approved story, with the reason (editors)."""
+        article = self._article_for(request, object_id)
+        if not workflow.can_take("reschedule", article=article, user=request.user):
+            self.message_user(
+                request,
+                f"“{article}” cannot be rescheduled by you now: {article.reader_state().label}.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(self._change_url(article))
+        form = RescheduleForm(request.POST or None, article=article)
+        if request.method == "POST" and form.is_valid():
+            try:
+                workflow.reschedule(article=article, user=request.user, **form.cleaned_data)
+            except workflow.TransitionError as error:
+                form.add_error(error.field, str(error))
+            else:
+                state = Article.objects.get(pk=article.pk).reader_state()
+                self.message_user(request, f"“{article}” rescheduled: {state.label}.")
+                return HttpResponseRedirect(self._change_url(article))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": f"Reschedule “{article}”",
+            "form": form,
+            "media": self.media + form.media,
+            "reader_state": article.reader_state(),
+        }
+        return TemplateResponse(request, "admin/articles/article/reschedule.html", context)
+
+    @method_decorator(require_POST)
     def presence_view(self, request, object_id):
         """Heartbeat from an open change form: who else is on this story now (JSON)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = self._article_for(request, object_id)
         presence.mark_editing(article=article, user=request.user)
         others = presence.others_editing(article=article, user=request.user)
         return JsonResponse({"others": [str(p.user) for p in others]})
+
+    @method_decorator(require_POST)
+    def presence_leave_view(self, request, object_id):
+        """The beacon a change form sends on ``pagehide``: this user left this story (204)."""
+        presence.leave(article=self._article_for(request, object_id), user=request.user)
+        return HttpResponse(status=204)
 
     # --- revisions: history, compare, restore --------------------------------------------------
 
@@ -263,10 +331,9 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
 
+    @method_decorator(require_POST)
     def restore_view(self, request, object_id, number):
         """Save an old revision's content as a new revision (a draft revision for live stories)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = self._article_for(request, object_id)
         if not self.has_change_permission(request, article):
             raise PermissionDenied
