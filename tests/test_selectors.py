@@ -51,19 +51,6 @@ def test_article_list_filters_by_author():
     assert list(selectors.article_list(author=author)) == [theirs]
 
 
-def test_article_archive_uses_the_site_time_zone(settings):
-    settings.TIME_ZONE = "Asia/Seoul"
-    # 2025-04-09 23:30 UTC is 2025-04-10 08:30 in Seoul.
-    late_utc = PublishedArticleFactory(written_at=datetime.datetime(2025, 4, 9, 23, 30, tzinfo=UTC))
-    on_ninth = PublishedArticleFactory(written_at=datetime.datetime(2025, 4, 9, 3, 0, tzinfo=UTC))
-    in_may = PublishedArticleFactory(written_at=datetime.datetime(2025, 5, 1, 3, 0, tzinfo=UTC))
-
-    assert list(selectors.article_archive(year=2025, month=4, day=9)) == [on_ninth]
-    assert list(selectors.article_archive(year=2025, month=4, day=10)) == [late_utc]
-    assert list(selectors.article_archive(year=2025, month=4)) == [late_utc, on_ninth]
-    assert list(selectors.article_archive(year=2025, month=5)) == [in_may]
-
-
 # --- home ------------------------------------------------------------------------------------
 
 

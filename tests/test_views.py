@@ -387,21 +387,65 @@ def test_archive_day_and_month(client):
     ninth = PublishedArticleFactory(headline="On the ninth", written_at=at(9, 3))
     # 20:00 UTC on the 9th is the 10th in Seoul.
     tenth = PublishedArticleFactory(headline="On the tenth", written_at=at(9, 20))
+    ArticleFactory(headline="A draft of the ninth", written_at=at(9, 4))
 
-    day = text(client.get("/archive/2025/04/09/"))
-    month = text(client.get("/archive/2025/04/"))
+    day = client.get("/archive/2025/04/09/")
+    month = client.get("/archive/2025/04/")
 
-    assert ninth.headline in day and tenth.headline not in day
-    assert ninth.headline in month and tenth.headline in month
+    assert ninth.headline in text(day) and tenth.headline not in text(day)
+    assert list(month.context["page_obj"]) == [tenth, ninth]  # newest first, published only
+    april = datetime.date(2025, 4, 1)
+    assert (day.context["month"], day.context["day"]) == (april, datetime.date(2025, 4, 9))
+    assert (month.context["month"], month.context["day"]) == (april, None)
+    assert 'href="/archive/2025/04/"' in text(day)  # "All stories of April 2025"
     assert (
         reverse("articles:archive_day", kwargs={"year": 2025, "month": 4, "day": 9}) == "/archive/2025/04/09/"
     )
 
 
+def test_archive_days_and_months_are_those_of_the_site_time_zone(client):
+    # 2025-03-31 16:00 UTC is 2025-04-01 01:00 in Seoul; 2025-04-30 15:30 UTC is May 1st there.
+    first_of_april = PublishedArticleFactory(written_at=datetime.datetime(2025, 3, 31, 16, 0, tzinfo=UTC))
+    first_of_may = PublishedArticleFactory(written_at=datetime.datetime(2025, 4, 30, 15, 30, tzinfo=UTC))
+
+    assert list(client.get("/archive/2025/04/").context["page_obj"]) == [first_of_april]
+    assert list(client.get("/archive/2025/05/").context["page_obj"]) == [first_of_may]
+    assert list(client.get("/archive/2025/03/").context["page_obj"]) == []
+    assert list(client.get("/archive/2025/05/01/").context["page_obj"]) == [first_of_may]
+    assert list(client.get("/archive/2025/04/30/").context["page_obj"]) == []
+
+
+def test_archive_pages_hold_twenty_stories(client):
+    stories = [PublishedArticleFactory(written_at=at(9, 3, n)) for n in range(21)]
+
+    second = client.get("/archive/2025/04/09/?page=2")
+
+    assert list(second.context["page_obj"]) == [stories[0]]
+    assert len(client.get("/archive/2025/04/").context["page_obj"]) == 20
+
+
+def test_an_empty_archive_says_so(client):
+    response = client.get("/archive/2031/01/")
+
+    assert response.status_code == 200
+    assert "No stories were published in this month" in text(response)
+
+
 @pytest.mark.parametrize(
-    "url", ["/archive/2025/02/30/", "/archive/2025/13/", "/archive/2025/00/", "/archive/2025/04/09/?page=2"]
+    "url",
+    [
+        "/archive/2025/02/30/",
+        "/archive/2025/13/",
+        "/archive/2025/00/",
+        "/archive/2025/04/00/",
+        "/archive/2025/04/09/?page=2",
+        "/archive/2025/04/09/?page=last",
+        "/archive/2025/04/?page=x",
+    ],
 )
-def test_archive_bad_dates_are_404(client, url):
+def test_archive_bad_dates_and_pages_are_404(client, url):
+    PublishedArticleFactory(written_at=at(9, 3))
+
     assert client.get(url).status_code == 404
 
 
@@ -501,5 +545,8 @@ def test_author_and_archive_query_counts_are_constant(client, django_assert_max_
 
     with django_assert_max_num_queries(5):
         assert client.get("/authors/busy/").status_code == 200
-    with django_assert_max_num_queries(4):
+    # Not one more for the month: its view makes no list of dates (nothing on the page shows one).
+    with django_assert_max_num_queries(3):
         assert client.get("/archive/2025/04/09/").status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get("/archive/2025/04/").status_code == 200

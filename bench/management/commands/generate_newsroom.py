@@ -17,10 +17,10 @@ from pathlib import PurePath
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+import pagecache
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
 from bench.generator import SECTIONS, NewsroomGenerator
-from newsroom import pagecache
 
 # What a database's name must contain for --reset to empty it.
 BENCHMARK_NAME_MARK = "bench"
