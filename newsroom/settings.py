@@ -173,6 +173,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Files that must live at the site's root because browsers ask for them there (/favicon.ico),
+# served by whitenoise as they are; everything else stays under STATIC_URL, hashed.
+WHITENOISE_ROOT = BASE_DIR / "webroot"
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 
