@@ -1,22 +1,29 @@
 """
-RSS 2.0 feeds of the newest published stories: the whole site's and each section's.
+Feeds of the newest published stories, in RSS 2.0 and Atom: the whole site's, each section's and
+each author's.
 
 They read through ``selectors`` like the reader pages, so a story is in a feed exactly when
 ``Article.objects.published()`` lets readers see it, and they are the same for every reader.
+Each item carries its lead photo as Media RSS (``media:content`` with ``media:credit`` and
+``media:description``), which feed readers and aggregators show as the story's picture, and
+the time of its latest update.
 """
 
 import re
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 
-from articles import selectors
+from articles import renditions, selectors
 from articles.cachetags import LISTING, SITE
 from pagecache import tag
+
+MEDIA_RSS = "http://search.yahoo.com/mrss/"
 
 # Characters XML 1.0 cannot carry at all; a headline pasted with one must not take the feed down.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -26,10 +33,65 @@ def xml_safe(text):
     return _NOT_IN_XML.sub("", text)
 
 
+def lead_photo_media(article):
+    """
+    What ``media:content`` says of the story's lead photo: the 16:9 social rendition (a JPEG
+    1200 wide, as on the page's og:image) with its size, credit and alt text; ``None`` without
+    a photo. The address may be a path: the feed makes it absolute.
+    """
+    photo = article.lead_photo
+    if photo is None:
+        return None
+    image = renditions.social_image(photo)
+    media = {"credit": photo.credit.name, "description": photo.alt_text}
+    if image is None:  # size unknown: the served file as it is
+        return {**media, "url": photo.image.url}
+    return {**media, "url": image.url, "width": image.width, "height": image.height, "type": image.mime_type}
+
+
+def _write_media(feed, handler, item):
+    media = item.get("media")
+    if not media:
+        return
+    attributes = {"url": urljoin(feed.feed["link"], media["url"]), "medium": "image"}
+    attributes.update({name: str(media[name]) for name in ("type", "width", "height") if name in media})
+    handler.startElement("media:content", attributes)
+    handler.addQuickElement("media:credit", xml_safe(media["credit"]), {"role": "photographer"})
+    if media["description"]:
+        handler.addQuickElement("media:description", xml_safe(media["description"]), {"type": "plain"})
+    handler.endElement("media:content")
+
+
+class MediaRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the lead photo in Media RSS and the update time as ``atom:updated``."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:media": MEDIA_RSS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        # RSS has no element of its own for an update; feed readers read Atom's (the namespace
+        # Django already declares for atom:link).
+        if item["updateddate"] is not None:
+            handler.addQuickElement("atom:updated", rfc3339_date(item["updateddate"]))
+        _write_media(self, handler, item)
+
+
+class MediaAtomFeed(Atom1Feed):
+    """Atom with the lead photo in Media RSS."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:media": MEDIA_RSS}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        _write_media(self, handler, item)
+
+
 class LatestStoriesFeed(Feed):
     """``/feeds/latest/``: the newest stories of every section."""
 
-    feed_type = Rss201rev2Feed
+    feed_type = MediaRssFeed
 
     def __call__(self, request, *args, **kwargs):
         # Any story going live or coming down changes a feed (articles/cachetags.py).
@@ -44,15 +106,24 @@ class LatestStoriesFeed(Feed):
     def description(self):
         return f"The latest news from {settings.NEWSROOM_SITE_NAME}."
 
+    def subtitle(self, obj):  # Atom's name for the description
+        return self._get_dynamic_attr("description", obj)
+
+    def author_name(self):
+        # Atom wants an author for every entry: the newsroom stands for a story without a byline.
+        return settings.NEWSROOM_SITE_NAME
+
     def items(self):
         return selectors.feed_articles()
 
-    # Feed readers show <title> and <description> as HTML, so the plain-text headline and summary
-    # are escaped once more than the XML needs (as Django does for default titles): markup in
-    # them shows as text, never runs. The body is never sent: it is the page's to show.
+    # A headline is plain text: the XML writer escapes it once, and RSS and Atom readers both
+    # read <title> as text (Atom's type="text"), so "Leaders' Debates" arrives as written.
     def item_title(self, article):
-        return escape(xml_safe(article.headline))
+        return xml_safe(article.headline)
 
+    # <description> (RSS) and <summary type="html"> (Atom) are HTML: the plain-text summary is
+    # escaped for it, so markup in it shows as text, never runs. The body is never sent: it is
+    # the page's to show.
     def item_description(self, article):
         return escape(xml_safe(article.summary))
 
@@ -60,13 +131,16 @@ class LatestStoriesFeed(Feed):
         return article.written_at
 
     def item_updateddate(self, article):
-        return article.updated_at
+        return article.updated_at or article.written_at
 
     def item_author_name(self, article):
         return ", ".join(author.name for author in article.byline_authors) or None
 
     def item_categories(self, article):
         return [article.section.name]
+
+    def item_extra_kwargs(self, article):
+        return {"media": lead_photo_media(article)}
 
 
 class SectionStoriesFeed(LatestStoriesFeed):
@@ -86,3 +160,34 @@ class SectionStoriesFeed(LatestStoriesFeed):
 
     def items(self, section):
         return selectors.feed_articles(section=section)
+
+
+class AuthorStoriesFeed(LatestStoriesFeed):
+    """``/feeds/authors/<author_slug>/``: an author's newest stories (404 for an unknown one)."""
+
+    def get_object(self, request, author_slug):
+        return get_object_or_404(selectors.author_list(), slug=author_slug)
+
+    def title(self, author):
+        return f"{author.name} | {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, author):
+        return author.get_absolute_url()
+
+    def description(self, author):
+        return f"Stories by {author.name}, {settings.NEWSROOM_SITE_NAME}."
+
+    def items(self, author):
+        return selectors.feed_articles(author=author)
+
+
+class LatestStoriesAtomFeed(LatestStoriesFeed):
+    feed_type = MediaAtomFeed
+
+
+class SectionStoriesAtomFeed(SectionStoriesFeed):
+    feed_type = MediaAtomFeed
+
+
+class AuthorStoriesAtomFeed(AuthorStoriesFeed):
+    feed_type = MediaAtomFeed

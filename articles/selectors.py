@@ -217,15 +217,16 @@ FEED_ITEMS = 30
 SEARCH_MAX_WORDS = 10
 
 
-def feed_articles(*, section=None, limit=FEED_ITEMS):
+def feed_articles(*, section=None, author=None, limit=FEED_ITEMS):
     """
-    The newest ``limit`` published stories (of one section, or of all) for an RSS feed.
+    The newest ``limit`` published stories (of one section, of one author, or of all) for a
+    feed, with their lead photos and credits.
 
     Like ``article_list`` with the bylines and their authors in one extra query, for the feed's
     author names (``Article.byline_authors``); the long texts stay in the database.
     """
     return list(
-        article_list(section=section).prefetch_related(
+        article_list(section=section, author=author).prefetch_related(
             Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
         )[:limit]
     )

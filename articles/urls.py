@@ -48,8 +48,13 @@ urlpatterns = [
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("archive/<yyyy:year>/<mm:month>/<mm:day>/", views.archive_day, name="archive_day"),
     path("search/", views.search, name="search"),
+    # Each feed in RSS 2.0 at its address and in Atom at .../atom/.
     path("feeds/latest/", feeds.LatestStoriesFeed(), name="feed_latest"),
+    path("feeds/latest/atom/", feeds.LatestStoriesAtomFeed(), name="feed_latest_atom"),
+    path("feeds/authors/<slug:author_slug>/", feeds.AuthorStoriesFeed(), name="feed_author"),
+    path("feeds/authors/<slug:author_slug>/atom/", feeds.AuthorStoriesAtomFeed(), name="feed_author_atom"),
     path("feeds/<slug:section_slug>/", feeds.SectionStoriesFeed(), name="feed_section"),
+    path("feeds/<slug:section_slug>/atom/", feeds.SectionStoriesAtomFeed(), name="feed_section_atom"),
     path("<slug:section_slug>/", views.section_detail, name="section"),
     path(
         "<slug:section_slug>/<int:year>/<str:month>/<str:day>/<slug:slug>/",

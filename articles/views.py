@@ -16,7 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.views.generic.dates import DayArchiveView, MonthArchiveView
 
 import pagecache
-from articles import cachetags, preview, selectors
+from articles import cachetags, preview, selectors, structured_data
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.models import Article
 from pagecache import tag, uses_params
@@ -173,21 +173,36 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    blocks = _article_blocks(article)
+    blocks = _article_blocks(article, origin=structured_data.origin_of(request))
     rendered = pagecache.cached_blocks(list(blocks.values()), since=since)
     context = {"article": article, **dict(zip(blocks, (html for html, _ in rendered), strict=True))}
     response = render(request, "articles/article.html", context)
     return tag(response, *(block_tag for _, tags in rendered for block_tag in tags))
 
 
-def _article_blocks(article, **story_context):
+def _article_blocks(article, *, origin, **story_context):
     """
-    The three blocks of a story's page, by their name in the page's context, each as
+    The blocks of a story's page, by their name in the page's context, each as
     ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
-    returns ``(html, tags)``. They are apart because they change apart: the story when it is
-    updated, Related News when its section gets a new story, the Editor's Pick when the picks
-    change.
+    returns ``(html, tags)``. They are apart because they change apart: the story and its head
+    metadata when it is updated, Related News when its section gets a new story, the Editor's
+    Pick when the picks change. The head metadata (JSON-LD, Open Graph) has full addresses on
+    ``origin``, so it is kept per host.
     """
+
+    def story_head():
+        json_ld = []
+        # A preview (never indexed, perhaps of a draft) gets no structured data: JSON-LD only
+        # ever describes a story that published() shows.
+        if not story_context:
+            selectors.load_story_details(article)
+            json_ld = [
+                structured_data.news_article(article, origin=origin),
+                structured_data.breadcrumbs(article, origin=origin),
+            ]
+        meta = structured_data.article_open_graph(article, origin=origin)
+        html = render_to_string("includes/story_head.html", {"meta": meta, "json_ld": json_ld})
+        return html, cachetags.for_story(article)
 
     def story():
         if not story_context:  # a preview brings its own bylines and no corrections
@@ -206,6 +221,7 @@ def _article_blocks(article, **story_context):
         return html, cachetags.for_editors_pick(shown=picks)
 
     return {
+        "story_head": (f"story-head:{article.pk}:{article.version}:{origin}", story_head),
         "story": (f"story:{article.pk}:{article.version}", story),
         "related_news": (f"related-news:{article.pk}", related_news),
         # The section's picks, without this story: a story moved to another section gets others.
@@ -217,7 +233,8 @@ def _render_preview(request, article, revision, status=200):
     """The public article page for an unsaved preview copy, kept out of caches and indexes."""
     copy = preview.as_published(article, revision)
     story_context = {"is_preview": True, "preview_revision": revision}
-    blocks = {name: render()[0] for name, (_, render) in _article_blocks(copy, **story_context).items()}
+    article_blocks = _article_blocks(copy, origin=structured_data.origin_of(request), **story_context)
+    blocks = {name: render()[0] for name, (_, render) in article_blocks.items()}
     context = {"article": copy, **blocks, **story_context}
     response = render(request, "articles/article.html", context, status=status)
     patch_cache_control(response, private=True, no_store=True)

@@ -231,6 +231,9 @@ LOGGING = {
 
 # The reader-facing name of the site and the affiliation used in sign-offs when an author has none.
 NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "Newsroom World Radio News")
+# The publisher's logo in structured data (articles/structured_data.py): a static file, a raster
+# image (Google reads no SVG logo), at most 600x60 pixels. Its size is read from the file.
+NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png")
 # Where the desk's links in notification emails point.
 NEWSROOM_ADMIN_BASE_URL = env("NEWSROOM_ADMIN_BASE_URL", "http://127.0.0.1:8000")
 # How long a "share preview" link works, in seconds (48 hours).

@@ -116,6 +116,10 @@ SURFACES = {
     ),
     "site feed": lambda client: in_feed(client, "/feeds/latest/"),
     "section feed": lambda client: in_feed(client, "/feeds/politics/"),
+    "author feed": lambda client: in_feed(client, "/feeds/authors/eileen-cahill/"),
+    "site Atom feed": lambda client: in_feed(client, "/feeds/latest/atom/"),
+    "section Atom feed": lambda client: in_feed(client, "/feeds/politics/atom/"),
+    "author Atom feed": lambda client: in_feed(client, "/feeds/authors/eileen-cahill/atom/"),
     "sitemap": lambda client: "/zebra-crossing-exclusive/" in page(client, "/sitemap-articles.xml"),
     # The index's <lastmod> for the stories' sitemap would give the embargo time away.
     "sitemap index": lambda client: "2025-04-09T15:00:00+09:00" in page(client, "/sitemap.xml"),
