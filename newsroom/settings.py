@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified for any GET whose ETag or Last-Modified the browser already has.
     "django.middleware.http.ConditionalGetMiddleware",
+    # brotli or gzip for what the page cache does not keep (it keeps every coding of a page).
+    "pagecache.middleware.CompressionMiddleware",
     # Whole pages for anonymous readers, before sessions are even looked at (pagecache/).
     "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -6,6 +6,9 @@ cache), and whatever the view echoes of it (the cookie notice's ``next``) would 
 that every reader then gets. So the route's view declares its parameters
 (``pagecache.uses_params``), and before a cacheable request reaches it, the request's query
 string is cut down to those, sorted: the page rendered is exactly the page its key names.
+
+A page is kept once per content coding (``pagecache.encoding``), each under its own key, so that a
+hit reads only the bytes it sends, in the same single round trip.
 """
 
 import hashlib
@@ -13,10 +16,11 @@ import hashlib
 from django.http import QueryDict
 from django.urls import Resolver404, resolve
 
+from pagecache import encoding
 from pagecache.declare import declared_params
 
 # The entry format's version is in the key: entries an older release stored are never read.
-PAGE_PREFIX = "page:3:"
+PAGE_PREFIX = "page:4:"
 
 
 def _view_params(request):
@@ -40,10 +44,11 @@ def narrow_query(request, params):
         request.GET = QueryDict(query_string, encoding=request.encoding)
 
 
-def page_key(request):
+def page_keys(request):
     """
-    The key ``request``'s page is kept under, after narrowing its query string to what the view
-    reads; ``None`` when the view never said and there is a query string (it is not kept).
+    The keys ``request``'s page is kept under, one per content coding (``{coding: key}``), after
+    narrowing its query string to what the view reads; ``None`` when the view never said and
+    there is a query string (it is not kept).
     """
     params = _view_params(request)
     if params is None:
@@ -53,4 +58,11 @@ def page_key(request):
     narrow_query(request, params)
     # Scheme and host are part of the address: http and https copies are different pages.
     url = request.build_absolute_uri()
-    return PAGE_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+    address = PAGE_PREFIX + hashlib.sha256(url.encode()).hexdigest()
+    return {coding: f"{address}:{coding}" for coding in encoding.CODINGS}
+
+
+def page_key(request):
+    """The key of ``request``'s page in the coding it accepts (see ``page_keys``), or ``None``."""
+    found = page_keys(request)
+    return None if found is None else found[encoding.accepted(request)]

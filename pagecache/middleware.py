@@ -1,4 +1,7 @@
-"""Serve and store whole pages for anonymous readers (the design is in the package's docstring)."""
+"""
+Serve and store whole pages for anonymous readers (the design is in the package's docstring), and
+compress what the page cache does not keep.
+"""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -6,13 +9,15 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
-from pagecache import keys, store
+from pagecache import encoding, keys, store
 from pagecache.declare import TAGS_ATTRIBUTE
 
 # Headers a stored page keeps; everything else is recomputed. (A view that sets its own ETag
 # keeps it; ConditionalGetMiddleware makes one for the others, hits included.)
 KEPT_HEADERS = (
     "Content-Type",
+    "Content-Encoding",
+    "Vary",
     "Content-Language",
     "Content-Security-Policy",
     "X-Frame-Options",
@@ -43,14 +48,17 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not self._cacheable_request(request):
             return self.get_response(request)
-        key = keys.page_key(request)  # the query string narrowed, with the cache on or off
-        if key is None or not store.is_on():
+        # The query string narrowed, with the cache on or off; a key per content coding.
+        page_keys = keys.page_keys(request)
+        if page_keys is None or not store.is_on():
             response = self.get_response(request)
             if self._storable(response):
                 self._prepare(response)
             return response
         cache = store.cache()
         now = timezone.now()
+        coding = encoding.accepted(request)
+        key = page_keys[coding]  # only the bytes this request gets: a hit compresses nothing
         found = store.read(cache, [key])
         entry = store.fresh_entry(cache, key, found)
         if entry is not None:
@@ -59,7 +67,7 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if self._storable(response):
             self._prepare(response)
-            self._store(cache, key, response, since=store.started(request))
+            self._store(cache, page_keys, coding, response, since=store.started(request))
         return response
 
     def _cacheable_request(self, request):
@@ -86,16 +94,73 @@ class PageCacheMiddleware:
         set_shared_cache_headers(response)
         response["X-Page-Cache"] = "MISS"
 
-    def _store(self, cache, key, response, *, since):
-        entry = {
-            "content": response.content,
-            "headers": {name: response[name] for name in KEPT_HEADERS if name in response},
+    def _store(self, cache, page_keys, coding, response, *, since):
+        """
+        Keep ``response`` in every content coding (compressed now, once for all its hits), and
+        make it the one in ``coding``, which this request takes.
+        """
+        encoded = {}
+        if encoding.compressible(response):
+            encoding.vary_on_coding(response)
+            encoded = {each: encoding.encode(response.content, each) for each in encoding.CODINGS}
+        entries = {
+            page_keys[each]: self._entry(response, each, encoded.get(each)) for each in encoding.CODINGS
         }
-        store.store_entry(cache, key, entry, getattr(response, TAGS_ATTRIBUTE), since=since)
+        tags = getattr(response, TAGS_ATTRIBUTE)
+        store.store_entries(cache, entries, tags, since=since, remember=[page_keys[coding]])
+        self._apply(response, entries[page_keys[coding]])
 
-    def _serve(self, entry):
-        response = self.response_class(entry["content"])
+    def _entry(self, response, coding, encoded):
+        """What is kept of ``response`` for requests taking ``coding`` (``encoded``: its body in it)."""
+        headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+        if encoded is None or coding == encoding.IDENTITY:
+            return {"content": response.content, "headers": headers}
+        return {"content": encoded, "headers": {**headers, **encoding.coded_headers(response, coding)}}
+
+    def _apply(self, response, entry):
+        response.content = entry["content"]
         for name, value in entry["headers"].items():
             response[name] = value
+        response["Content-Length"] = str(len(entry["content"]))
+
+    def _serve(self, entry):
+        response = self.response_class()
+        self._apply(response, entry)
         response["X-Page-Cache"] = "HIT"
+        return response
+
+
+class CompressionMiddleware:
+    """
+    Compress a text response in the coding the request prefers (``pagecache.encoding``), unless
+    it is in one already: pages the page cache serves or stores come in their coding from it, so
+    this compresses only what it does not keep (staff, previews, pages not tagged). Goes between
+    ``ConditionalGetMiddleware`` (whose ETag is then that of the bytes sent) and the page cache.
+
+    BREACH: a compressed response's length can tell an attacker who makes a victim's browser send
+    chosen text whether that text is in the response. Reader pages hold no secret. A response
+    that handed out a CSRF token (the admin's forms, any page with a ``{% csrf_token %}``) may
+    also reflect what the request sent, so it is never compressed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not encoding.compressible(response):
+            return response
+        encoding.vary_on_coding(response)
+        if "CSRF_COOKIE_NEEDS_UPDATE" in request.META:  # get_token() ran: see BREACH above
+            return response
+        coding = encoding.accepted(request)
+        if coding == encoding.IDENTITY:
+            return response
+        encoded = encoding.encode(response.content, coding)
+        if encoded is None:
+            return response
+        response.content = encoded
+        response["Content-Length"] = str(len(encoded))
+        for name, value in encoding.coded_headers(response, coding).items():
+            response[name] = value
         return response

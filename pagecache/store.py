@@ -143,6 +143,15 @@ def store_entry(store, key, entry, tags, *, since):
     Store ``entry``, rendered from data read after ``since`` (a :class:`Start`), with the current
     versions of ``tags``: for as long as it may be kept, and only if the generation has not moved.
     """
+    store_entries(store, {key: entry}, tags, since=since)
+
+
+def store_entries(store, entries, tags, *, since, remember=None):
+    """
+    ``store_entry`` for several entries showing the same thing (``{key: entry}``: a page in each
+    content coding), in one write. This process remembers the tags of those in ``remember`` (all
+    by default): the page cache names the one its request reads, as a hit would.
+    """
     ttl = _seconds_to_keep(store, since)
     if ttl <= 0:
         return
@@ -150,8 +159,9 @@ def store_entry(store, key, entry, tags, *, since):
     versions = _tag_versions(store, tag_keys, since.generation)
     if versions is None:
         return  # something changed while this was rendered: it may show it as it was
-    store.set(key, {**entry, "versions": versions}, ttl)
-    _remember(key, tag_keys)
+    store.set_many({key: {**entry, "versions": versions} for key, entry in entries.items()}, ttl)
+    for key in entries if remember is None else remember:
+        _remember(key, tag_keys)
 
 
 def _next_change(store, since):

@@ -325,3 +325,39 @@ def test_unknown_query_parameters_are_served_the_kept_page(client, newsroom, dja
         responses += [client.get(story, {"utm_source": "social", "fbclid": n}) for n in (1, 2)]
 
     assert [response["X-Page-Cache"] for response in responses] == ["HIT"] * 4
+
+
+# --- Content codings (pagecache.encoding) --------------------------------------------------------
+
+
+def test_the_article_is_sent_in_the_coding_each_reader_takes(client, newsroom):
+    import gzip
+
+    import brotli
+
+    url = newsroom["story"].get_absolute_url()
+    first = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    plain, gzipped, brotlied = (client.get(url, HTTP_ACCEPT_ENCODING=accept) for accept in ("", "gzip", "br"))
+
+    assert [r["X-Page-Cache"] for r in (first, plain, gzipped, brotlied)] == ["MISS", "HIT", "HIT", "HIT"]
+    assert brotlied["Content-Encoding"] == "br" and gzipped["Content-Encoding"] == "gzip"
+    assert brotli.decompress(brotlied.content) == gzip.decompress(gzipped.content) == plain.content
+    assert b"Budget passes" in plain.content
+    for response in (plain, gzipped, brotlied):
+        assert response["Vary"] == "Accept-Encoding"
+        assert not response.cookies
+
+
+def test_staff_pages_are_compressed_and_the_admin_is_not(client, newsroom):
+    url = newsroom["story"].get_absolute_url()
+    client.force_login(newsroom["editor"])
+
+    page = client.get(url, HTTP_ACCEPT_ENCODING="br")
+    admin = client.get(reverse("admin:articles_article_changelist"), HTTP_ACCEPT_ENCODING="br")
+
+    assert "X-Page-Cache" not in page
+    assert page["Content-Encoding"] == "br"
+    # The desk's forms carry a CSRF token and echo what was typed: never compressed (BREACH).
+    assert admin.status_code == 200
+    assert "Content-Encoding" not in admin
+    assert b"csrfmiddlewaretoken" in admin.content

@@ -25,6 +25,14 @@ def changing(request):
     return pagecache.tag(HttpResponse(f"changing #{len(RENDERS)}"), *CHANGING["tags"])
 
 
+def article(request, name):
+    """A page long enough to be worth compressing, tagged or not (``?untagged``)."""
+    RENDERS.append(name)
+    paragraphs = "".join(f"<p>Paragraph {n} of the story about {name}.</p>" for n in range(40))
+    response = HttpResponse(f"<!doctype html><title>{name}</title>{paragraphs}")
+    return response if "untagged" in request.GET else pagecache.tag(response, "site", f"thing:{name}")
+
+
 def untagged(request):
     RENDERS.append("untagged")
     return HttpResponse(f"untagged #{len(RENDERS)}")
@@ -46,6 +54,7 @@ def listing(request):
 urlpatterns = [
     path("listing/", listing),
     path("tagged/<str:name>/", tagged),
+    path("article/<str:name>/", pagecache.uses_params("untagged")(article)),
     path("changing/", changing),
     path("untagged/", untagged),
     path("cookie/", sets_cookie),
