@@ -10,6 +10,8 @@ The date archive has no selector of its own: its views narrow ``article_list()``
 a month with Django's date-based views (articles/views.py).
 """
 
+import datetime
+
 from django.conf import settings
 from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 from django.db.models.functions import Coalesce
@@ -232,16 +234,65 @@ def feed_articles(*, section=None, author=None, limit=FEED_ITEMS):
     )
 
 
+# What a sitemap entry of a story needs: its address (slug, section slug, first publication), its
+# last change (``updated_at``) and its lead photo's renditions (computed from the photo's row).
+SITEMAP_FIELDS = (
+    "slug", "written_at", "updated_at", "created_at", "section__slug",
+    "lead_photo__image", "lead_photo__width", "lead_photo__height",
+    "lead_photo__focal_x", "lead_photo__focal_y",
+)  # fmt: skip
+# Google News lists stories first published this recently, at most this many of them.
+NEWS_SITEMAP_WINDOW = datetime.timedelta(hours=48)
+NEWS_SITEMAP_ITEMS = 1000
+
+
 def sitemap_articles():
-    """
-    Every published story, newest first, with only what a sitemap entry needs: its address
-    (slug, section slug, first publication) and its last change (``updated_at``).
-    """
+    """Every published story, newest first, with only what a sitemap entry needs."""
     return (
         Article.objects.published()
-        .select_related("section")
-        .only("slug", "written_at", "updated_at", "created_at", "section__slug")
+        .select_related("section", "lead_photo")
+        .only(*SITEMAP_FIELDS)
         .newest_first()
+    )
+
+
+def news_sitemap_articles(*, now=None):
+    """
+    The stories for Google News: first published in the last ``NEWS_SITEMAP_WINDOW``, newest
+    first, at most ``NEWS_SITEMAP_ITEMS`` of them, with their headlines.
+    """
+    now = now or timezone.now()
+    return (
+        Article.objects.published(now=now)
+        .filter(written_at__gte=now - NEWS_SITEMAP_WINDOW)
+        .select_related("section")
+        .only("slug", "headline", "written_at", "created_at", "section__slug")
+        .newest_first()[:NEWS_SITEMAP_ITEMS]
+    )
+
+
+def _newest_story(**where):
+    """When the newest published story matching ``where`` (an ``OuterRef`` lookup) was first published."""
+    return Subquery(
+        Article.objects.published().filter(**where).order_by("-written_at").values("written_at")[:1]
+    )
+
+
+def sitemap_sections():
+    """Every section in menu order, with ``newest``: when its newest story was published (or None)."""
+    return section_list().annotate(newest=_newest_story(section=OuterRef("pk")))
+
+
+def sitemap_authors():
+    """
+    The authors with at least one published story (an author page with none is empty), by name,
+    with ``newest``: when their newest story was published.
+    """
+    return (
+        author_list()
+        .annotate(newest=_newest_story(bylines__author=OuterRef("pk")))
+        .filter(newest__isnull=False)
+        .only("slug")
     )
 
 

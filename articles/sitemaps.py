@@ -1,19 +1,64 @@
 """
-Sitemaps for search engines: the front page, the sections and every published story.
+Sitemaps for search engines: the front page, the sections, the authors and every published story,
+and a Google News sitemap of the last 48 hours.
 
-``/sitemap.xml`` is an index of the three; each is its own file (``/sitemap-articles.xml``), paged
+``/sitemap.xml`` is an index of them all; each is its own file (``/sitemap-articles.xml``), paged
 with ``?p=N`` once it outgrows ``limit``. Stories come from ``selectors``, so a story is listed
-exactly when ``Article.objects.published()`` lets readers see it.
+exactly when ``Article.objects.published()`` lets readers see it. Every ``lastmod`` is a full W3C
+datetime in the site's time zone, to the second (``templates/sitemap.xml``,
+``sitemap_index.xml``); a story's lead photo is given as an ``image:image`` (a rendition).
+
+The routes (newsroom/urls.py) go through the page cache, tagged like the listing pages, so any
+story going live or coming down refreshes them. The news sitemap also changes with the clock (a
+story leaves it 48 hours after it was published); it is kept no longer than any page
+(``NEWSROOM_PAGE_CACHE_TTL``, five minutes), so a story may stay listed that much longer, which
+harms no one: it was published, and still is.
 """
 
+import math
+from functools import cached_property
+from urllib.parse import urljoin
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.core.paginator import Paginator
+from django.db.models import Max
 from django.urls import reverse
 
-from articles import selectors
+from articles import renditions, selectors
+
+
+def to_the_second(moment):
+    """``moment`` without its microseconds: a sitemap's W3C datetime has none."""
+    return moment.replace(microsecond=0) if moment else None
+
+
+class IdRangePaginator(Paginator):
+    """
+    Page ``n`` holds the items with ids from ``(n - 1) * per_page + 1`` to ``n * per_page``:
+    however deep, a page is one range scan of the primary key (no OFFSET past every story before
+    it), and it keeps its stories when newer ones are published, so crawlers find most pages
+    unchanged. A page has at most ``per_page`` items, fewer where ids went to drafts.
+    """
+
+    @cached_property
+    def count(self):
+        # The highest id, not the number of items: num_pages then covers every id (one query).
+        return self.object_list.aggregate(last=Max("pk"))["last"] or 0
+
+    @cached_property
+    def num_pages(self):
+        return max(1, math.ceil(self.count / self.per_page))
+
+    def page(self, number):
+        number = self.validate_number(number)
+        first = (number - 1) * self.per_page
+        items = self.object_list.filter(pk__gt=first, pk__lte=first + self.per_page).order_by("pk")
+        return self._get_page(items, number, self)
 
 
 class HomeSitemap(Sitemap):
-    """The front page."""
+    """The front page; it changes whenever a story does."""
 
     changefreq = "hourly"
 
@@ -23,36 +68,114 @@ class HomeSitemap(Sitemap):
     def location(self, name):
         return reverse(name)
 
+    @cached_property
+    def _newest(self):
+        return to_the_second(selectors.sitemap_articles_lastmod())
 
-class SectionSitemap(Sitemap):
-    """Every section's front page, in menu order."""
+    def lastmod(self, name):
+        return self._newest
+
+    def get_latest_lastmod(self):
+        return self._newest
+
+
+class _NewestStorySitemap(Sitemap):
+    """Items annotated with ``newest`` (their newest story's publication): that is their lastmod."""
 
     changefreq = "hourly"
 
+    def lastmod(self, item):
+        return to_the_second(item.newest)
+
+    def get_latest_lastmod(self):
+        return max((self.lastmod(item) for item in self.items() if item.newest), default=None)
+
+
+class SectionSitemap(_NewestStorySitemap):
+    """Every section's front page, in menu order."""
+
     def items(self):
-        return selectors.section_list()
+        return selectors.sitemap_sections()
+
+
+class AuthorSitemap(_NewestStorySitemap):
+    """Every author page that lists a published story."""
+
+    def items(self):
+        return selectors.sitemap_authors()
 
 
 class ArticleSitemap(Sitemap):
-    """Every published story, newest first; ``lastmod`` is its latest update or first publication."""
+    """Every published story, by id; ``lastmod`` is its latest update or first publication."""
 
-    # A page of the sitemap is one query and about a megabyte of XML: quick to build on demand,
-    # well under the protocol's 50,000 addresses.
+    # A page is one query and about 2 MB of XML: quick to build on demand, well under the
+    # protocol's 50,000 addresses and 50 MB.
     limit = 5000
 
     def items(self):
         return selectors.sitemap_articles()
 
+    @property
+    def paginator(self):
+        return IdRangePaginator(self.items(), self.limit)
+
     def lastmod(self, article):
-        return article.updated_at or article.written_at
+        return to_the_second(article.updated_at or article.written_at)
 
     def get_latest_lastmod(self):
         # The index's <lastmod> for this sitemap, in one query rather than by loading every story.
-        return selectors.sitemap_articles_lastmod()
+        return to_the_second(selectors.sitemap_articles_lastmod())
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        base = f"{self.get_protocol(protocol)}://{self.get_domain(site)}/"
+        for url in urls:
+            image = lead_image(url["item"])
+            url["images"] = [urljoin(base, image.url)] if image else []
+        return urls
+
+
+def lead_image(article):
+    """The rendition of ``article``'s lead photo a sitemap names: its largest JPEG, uncropped."""
+    if article.lead_photo is None:
+        return None
+    found = renditions.rendition_set(article.lead_photo)
+    return max(found.of_format("jpeg"), key=lambda rendition: rendition.width) if found else None
+
+
+class NewsSitemap(Sitemap):
+    """Google News: the stories first published in the last 48 hours, newest first, up to 1,000."""
+
+    limit = selectors.NEWS_SITEMAP_ITEMS
+
+    def items(self):
+        return selectors.news_sitemap_articles()
+
+    def get_latest_lastmod(self):
+        return to_the_second(self.items().values_list("written_at", flat=True).first())
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        urls = super().get_urls(page=page, site=site, protocol=protocol)
+        publication = {"name": settings.NEWSROOM_SITE_NAME, "language": settings.NEWSROOM_NEWS_LANGUAGE}
+        for url in urls:
+            url["news"] = {
+                **publication,
+                "published": to_the_second(url["item"].written_at),
+                "title": url["item"].headline,
+            }
+        return urls
 
 
 sitemaps = {
     "home": HomeSitemap,
     "sections": SectionSitemap,
+    "authors": AuthorSitemap,
     "articles": ArticleSitemap,
 }
+"""The sitemaps served by the generic route, ``/sitemap-<name>.xml``."""
+
+news_sitemaps = {"news": NewsSitemap}
+"""The Google News sitemap, ``/sitemap-news.xml``: its own route and template."""
+
+indexed_sitemaps = {**sitemaps, **news_sitemaps}
+"""Everything ``/sitemap.xml`` lists."""

@@ -233,6 +233,8 @@ LOGGING = {
 
 # The reader-facing name of the site and the affiliation used in sign-offs when an author has none.
 NEWSROOM_SITE_NAME = env("NEWSROOM_SITE_NAME", "Newsroom World Radio News")
+# The language of the stories, as Google News reads it (news:language, an ISO 639 code).
+NEWSROOM_NEWS_LANGUAGE = env("NEWSROOM_NEWS_LANGUAGE", "en")
 # The publisher's logo in structured data (articles/structured_data.py): a static file, a raster
 # image (Google reads no SVG logo), at most 600x60 pixels. Its size is read from the file.
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png")

@@ -4,10 +4,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from articles import uploads
 from articles.cachetags import LISTING, SITE
-from articles.sitemaps import sitemaps
+from articles.sitemaps import indexed_sitemaps, news_sitemaps, sitemaps
 from consent.views import cookie_policy
 from pagecache import tagged
 
@@ -23,12 +24,25 @@ urlpatterns = [
     # Cookie consent: before the articles' <section_slug>/ catch-all (see the consent app).
     path("", include("consent.urls")),
     path("cookie-policy/", tagged(cookie_policy, SITE, params=()), name="cookie_policy"),
+    # Crawlers: where the sitemaps are, and the addresses they should leave alone.
+    path(
+        "robots.txt",
+        tagged(TemplateView.as_view(template_name="robots.txt", content_type="text/plain"), SITE, params=()),
+        name="robots_txt",
+    ),
     # An index of the sitemaps, each in its own file and paged with ?p=N (articles/sitemaps.py).
     path(
         "sitemap.xml",
         tagged(sitemap_views.index, SITE, LISTING, params=()),
-        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap"},
+        {"sitemaps": indexed_sitemaps, "sitemap_url_name": "sitemap"},
         name="sitemap_index",
+    ),
+    # Google News: before the generic route, which would take its address with the wrong template.
+    path(
+        "sitemap-news.xml",
+        tagged(sitemap_views.sitemap, SITE, LISTING, params=()),
+        {"sitemaps": news_sitemaps, "section": "news", "template_name": "sitemap_news.xml"},
+        name="sitemap_news",
     ),
     path(
         "sitemap-<section>.xml",

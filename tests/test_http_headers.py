@@ -63,6 +63,8 @@ def public_urls():
         "articles:feed_author_atom": reverse("articles:feed_author_atom", args=["mira-okafor"]),
         "sitemap_index": reverse("sitemap_index"),
         "sitemap": reverse("sitemap", args=["articles"]),
+        "sitemap_news": reverse("sitemap_news"),
+        "robots_txt": reverse("robots_txt"),
         "cookie_policy": reverse("cookie_policy"),
     }
 

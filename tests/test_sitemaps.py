@@ -1,22 +1,35 @@
-"""The sitemaps: an index at /sitemap.xml of the front page, the sections and the published stories."""
+"""The sitemaps (articles/sitemaps.py): an index at /sitemap.xml, paged sitemaps, Google News, robots.txt."""
 
 import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
-from articles import sitemaps, workflow
+from articles import renditions, sitemaps, workflow
 from articles.models import Article
-from tests.factories import ArticleFactory, EditorFactory, PublishedArticleFactory, SectionFactory
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    EditorFactory,
+    PhotoFactory,
+    PublishedArticleFactory,
+    SectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 UTC = datetime.UTC
-NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "image": "http://www.google.com/schemas/sitemap-image/1.1",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
 
 
-def at(day, hour=12, minute=0):
-    return datetime.datetime(2025, 4, day, hour, minute, tzinfo=UTC)
+def at(day, hour=12, minute=0, microsecond=0):
+    return datetime.datetime(2025, 4, day, hour, minute, 0, microsecond, tzinfo=UTC)
 
 
 def entries(response, tag="url"):
@@ -28,81 +41,185 @@ def entries(response, tag="url"):
     }
 
 
+def images(response):
+    """``{loc: [image:loc, ...]}`` of a sitemap."""
+    root = ET.fromstring(response.content)
+    return {
+        url.findtext("sm:loc", namespaces=NS): [loc.text for loc in url.findall("image:image/image:loc", NS)]
+        for url in root.findall("sm:url", NS)
+    }
+
+
+def updated(article, when):
+    workflow.publish_update(article=article, user=EditorFactory(), comment="New figures.")
+    Article.objects.filter(pk=article.pk).update(updated_at=when)
+
+
 @pytest.fixture(autouse=True)
 def seoul(settings):
     settings.TIME_ZONE = "Asia/Seoul"
 
 
-def test_index_lists_the_three_sitemaps(client):
-    article = PublishedArticleFactory(written_at=at(1))
-    workflow.publish_update(article=article, user=EditorFactory(), comment="New figures.")
-    Article.objects.filter(pk=article.pk).update(updated_at=at(3, 8, 5))
-    PublishedArticleFactory(written_at=at(2))
+def test_index_lists_every_sitemap_with_its_last_change_to_the_second(client):
+    politics = SectionFactory(slug="politics")
+    author = AuthorFactory(slug="mira")
+    article = PublishedArticleFactory(section=politics, authors=[author], written_at=at(1))
+    updated(article, at(3, 8, 5, microsecond=123456))
+    PublishedArticleFactory(section=politics, written_at=at(2, microsecond=999))
 
     response = client.get("/sitemap.xml")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/xml"
     assert entries(response, "sitemap") == {
-        "http://testserver/sitemap-home.xml": None,
-        "http://testserver/sitemap-sections.xml": None,
-        # The newest change to any story, in the site's time zone (Asia/Seoul by default).
+        # The newest change to any story, in the site's time zone, without microseconds.
+        "http://testserver/sitemap-home.xml": "2025-04-03T17:05:00+09:00",
+        # The newest story first published there.
+        "http://testserver/sitemap-sections.xml": "2025-04-02T21:00:00+09:00",
+        "http://testserver/sitemap-authors.xml": "2025-04-01T21:00:00+09:00",
         "http://testserver/sitemap-articles.xml": "2025-04-03T17:05:00+09:00",
+        "http://testserver/sitemap-news.xml": None,  # nothing in the last 48 hours
     }
 
 
-def test_home_and_sections_sitemaps(client):
-    SectionFactory(slug="politics", position=1)
+def test_home_sections_and_authors_sitemaps(client):
+    politics = SectionFactory(slug="politics", position=1)
     SectionFactory(slug="economy", position=2)
+    writer = AuthorFactory(slug="mira", name="Mira")
+    AuthorFactory(slug="idle", name="Idle")  # no published story: an empty page, not listed
+    drafter = AuthorFactory(slug="drafter", name="Drafter")
+    PublishedArticleFactory(section=politics, authors=[writer], written_at=at(1, 6))
+    ArticleFactory(section=politics, authors=[drafter])
 
     home = entries(client.get("/sitemap-home.xml"))
     sections = entries(client.get("/sitemap-sections.xml"))
+    authors = entries(client.get("/sitemap-authors.xml"))
 
-    assert list(home) == ["http://testserver/"]
-    assert list(sections) == ["http://testserver/politics/", "http://testserver/economy/"]
+    assert home == {"http://testserver/": "2025-04-01T15:00:00+09:00"}
+    assert sections == {
+        "http://testserver/politics/": "2025-04-01T15:00:00+09:00",
+        "http://testserver/economy/": None,
+    }
+    assert authors == {"http://testserver/authors/mira/": "2025-04-01T15:00:00+09:00"}
 
 
 def test_articles_sitemap_lists_published_stories_with_their_last_change(client):
     politics = SectionFactory(slug="politics")
-    first = PublishedArticleFactory(section=politics, slug="first", written_at=at(1, 6))
-    updated = PublishedArticleFactory(section=politics, slug="updated", written_at=at(2, 6))
-    workflow.publish_update(article=updated, user=EditorFactory(), comment="New figures.")
-    Article.objects.filter(pk=updated.pk).update(updated_at=at(3, 8, 5))
+    PublishedArticleFactory(section=politics, slug="first", written_at=at(1, 6, microsecond=5))
+    update = PublishedArticleFactory(section=politics, slug="updated", written_at=at(2, 6))
+    updated(update, at(3, 8, 5))
     ArticleFactory(section=politics, slug="draft")
     withdrawn = PublishedArticleFactory(section=politics, slug="withdrawn")
     workflow.unpublish(article=withdrawn, user=EditorFactory(), comment="Legal hold.")
     expired = PublishedArticleFactory(section=politics, slug="expired")
     Article.objects.filter(pk=expired.pk).update(expire_at=at(1))
+    embargoed = PublishedArticleFactory(section=politics, slug="embargoed")
+    Article.objects.filter(pk=embargoed.pk).update(publish_at=timezone.now() + datetime.timedelta(hours=1))
 
     response = client.get("/sitemap-articles.xml")
 
     assert response.status_code == 200
     assert entries(response) == {
-        "http://testserver/politics/2025/04/02/updated/": "2025-04-03",
-        "http://testserver/politics/2025/04/01/first/": "2025-04-01",
+        "http://testserver/politics/2025/04/01/first/": "2025-04-01T15:00:00+09:00",
+        "http://testserver/politics/2025/04/02/updated/": "2025-04-03T17:05:00+09:00",
     }
-    assert first.get_absolute_url() == "/politics/2025/04/01/first/"
     assert response["Last-Modified"] == "Thu, 03 Apr 2025 08:05:00 GMT"
     assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
 
 
-def test_articles_sitemap_is_paged(client, monkeypatch):
+def test_lead_photos_are_listed_as_image_renditions(client):
+    photo = PhotoFactory()
+    with_photo = PublishedArticleFactory(slug="with-photo", lead_photo=photo)
+    PublishedArticleFactory(slug="without-photo", lead_photo=None)
+
+    listed = images(client.get("/sitemap-articles.xml"))
+
+    largest_jpeg = renditions.rendition_set(photo).of_format("jpeg")[-1]
+    assert listed[f"http://testserver{with_photo.get_absolute_url()}"] == [
+        f"http://testserver{largest_jpeg.url}"
+    ]
+    assert largest_jpeg.url.endswith(".jpg") and "/renditions/" in largest_jpeg.url
+    assert [images for loc, images in listed.items() if "without-photo" in loc] == [[]]
+
+
+def test_articles_sitemap_is_paged_by_id_and_the_index_lists_every_page(client, monkeypatch):
     monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
     for n in range(5):
-        PublishedArticleFactory(slug=f"story-{n}", written_at=at(1, 0, n))
+        PublishedArticleFactory(slug=f"story-{n}")
+    draft = ArticleFactory(slug="draft")  # takes an id, never a place in a page
+    last = PublishedArticleFactory(slug="last")
+    page_count = -(-last.pk // 2)  # page n holds ids 2n-1 and 2n
 
     index = entries(client.get("/sitemap.xml"), "sitemap")
-    pages = [entries(client.get("/sitemap-articles.xml", {"p": p})) for p in (1, 2, 3)]
+    pages = [entries(client.get("/sitemap-articles.xml", {"p": p})) for p in range(1, page_count + 1)]
 
+    listed = [loc.rsplit("/", 2)[-2] for page in pages for loc in page]
+    assert sorted(listed) == sorted([*(f"story-{n}" for n in range(5)), "last"])
+    assert draft.pk < last.pk
+    assert all(len(page) <= 2 for page in pages)
     assert [loc for loc in index if "articles" in loc] == [
         "http://testserver/sitemap-articles.xml",
-        "http://testserver/sitemap-articles.xml?p=2",
-        "http://testserver/sitemap-articles.xml?p=3",
+        *(f"http://testserver/sitemap-articles.xml?p={p}" for p in range(2, page_count + 1)),
     ]
-    assert [len(page) for page in pages] == [2, 2, 1]
-    assert "story-4" in next(iter(pages[0]))
-    assert client.get("/sitemap-articles.xml", {"p": 4}).status_code == 404
+    assert client.get("/sitemap-articles.xml", {"p": page_count + 1}).status_code == 404
     assert client.get("/sitemap-articles.xml", {"p": "x"}).status_code == 404
+
+
+def test_paginator_pages_are_id_ranges_without_offset(django_assert_num_queries):
+    stories = [PublishedArticleFactory() for _ in range(7)]
+    paginator = sitemaps.IdRangePaginator(Article.objects.published(), 3)
+    top = stories[-1].pk
+
+    assert paginator.num_pages == -(-top // 3)
+    page = paginator.page(paginator.num_pages)
+    assert [article.pk for article in page.object_list] == [
+        s.pk for s in stories if s.pk > (paginator.num_pages - 1) * 3
+    ]
+    with django_assert_num_queries(1) as captured:
+        list(paginator.page(1).object_list)
+    assert "OFFSET" not in captured.captured_queries[0]["sql"].upper()
+
+
+def test_news_sitemap_lists_the_last_48_hours(client, settings):
+    settings.NEWSROOM_SITE_NAME = "Newsroom World Radio News"
+    settings.NEWSROOM_NEWS_LANGUAGE = "en"
+    now = timezone.now()
+    politics = SectionFactory(slug="politics")
+    fresh = PublishedArticleFactory(
+        section=politics, headline="Leaders' Debates & more", written_at=now - datetime.timedelta(hours=47)
+    )
+    PublishedArticleFactory(section=politics, slug="old", written_at=now - datetime.timedelta(hours=49))
+    ArticleFactory(section=politics, slug="draft")
+    embargoed = PublishedArticleFactory(section=politics, slug="embargoed")
+    Article.objects.filter(pk=embargoed.pk).update(publish_at=now + datetime.timedelta(hours=1))
+
+    response = client.get("/sitemap-news.xml")
+
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    urls = root.findall("sm:url", NS)
+    assert [url.findtext("sm:loc", namespaces=NS) for url in urls] == [
+        f"http://testserver{fresh.get_absolute_url()}"
+    ]
+    news = urls[0].find("news:news", NS)
+    assert news.findtext("news:publication/news:name", namespaces=NS) == "Newsroom World Radio News"
+    assert news.findtext("news:publication/news:language", namespaces=NS) == "en"
+    assert news.findtext("news:title", namespaces=NS) == "Leaders' Debates & more"  # escaped once
+    published = datetime.datetime.fromisoformat(news.findtext("news:publication_date", namespaces=NS))
+    assert published == fresh.written_at.replace(microsecond=0)
+    assert published.utcoffset() == datetime.timedelta(hours=9)
+    assert "http://testserver/sitemap-news.xml" in entries(client.get("/sitemap.xml"), "sitemap")
+
+
+def test_news_sitemap_has_at_most_1000_stories(monkeypatch):
+    monkeypatch.setattr("articles.selectors.NEWS_SITEMAP_ITEMS", 2)
+    for _ in range(3):
+        PublishedArticleFactory()
+
+    from articles import selectors
+
+    assert len(selectors.news_sitemap_articles()) == 2
+    assert sitemaps.NewsSitemap.limit == 1000
 
 
 def test_unknown_sitemap_is_404(client):
@@ -111,12 +228,14 @@ def test_unknown_sitemap_is_404(client):
 
 def test_empty_site_has_valid_sitemaps(client):
     assert client.get("/sitemap.xml").status_code == 200
-    assert entries(client.get("/sitemap-articles.xml")) == {}
-    assert entries(client.get("/sitemap-sections.xml")) == {}
+    for name in ("articles", "sections", "authors", "news"):
+        assert entries(client.get(f"/sitemap-{name}.xml")) == {}
 
 
-@pytest.mark.parametrize("url", ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-articles.xml"])
-def test_sitemaps_are_the_same_for_everyone(client, url):
+@pytest.mark.parametrize(
+    "url", ["/sitemap.xml", "/sitemap-home.xml", "/sitemap-articles.xml", "/sitemap-news.xml", "/robots.txt"]
+)
+def test_crawler_files_are_the_same_for_everyone(client, url):
     PublishedArticleFactory()
     client.cookies["newsroom_consent"] = "v1:closed"
 
@@ -125,17 +244,45 @@ def test_sitemaps_are_the_same_for_everyone(client, url):
     assert response.status_code == 200
     assert not response.cookies
     assert "Cookie" not in response.get("Vary", "")
+    assert "public" in response["Cache-Control"]
 
 
 @pytest.mark.parametrize("count", [0, 30])
 def test_sitemap_query_counts_are_constant(client, django_assert_max_num_queries, count):
     sections = [SectionFactory() for _ in range(3)]
+    authors = [AuthorFactory() for _ in range(3)]
     for n in range(count):
-        PublishedArticleFactory(section=sections[n % 3], written_at=at(1, 0, n))
+        PublishedArticleFactory(
+            section=sections[n % 3],
+            authors=[authors[n % 3]],
+            lead_photo=PhotoFactory(),
+            written_at=at(1, 0, n),
+        )
 
-    with django_assert_max_num_queries(3):
+    # Per sitemap in the index: its lastmod and its number of pages.
+    with django_assert_max_num_queries(9):
         assert client.get("/sitemap.xml").status_code == 200
-    with django_assert_max_num_queries(2):
-        assert client.get("/sitemap-articles.xml").status_code == 200
-    with django_assert_max_num_queries(2):
-        assert client.get("/sitemap-sections.xml").status_code == 200
+    for name in ("articles", "sections", "authors", "news"):
+        with django_assert_max_num_queries(2):
+            assert client.get(f"/sitemap-{name}.xml").status_code == 200
+
+
+def test_robots_txt_names_both_sitemaps_and_keeps_crawlers_out_of_the_desk_and_previews(client):
+    response = client.get("/robots.txt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    lines = response.content.decode().splitlines()
+    assert "User-agent: *" in lines
+    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Sitemap: http://testserver/sitemap-news.xml" in lines
+    disallowed = [line.split(":", 1)[1].strip() for line in lines if line.startswith("Disallow:")]
+    for private in (
+        reverse("admin:index"),
+        reverse("admin:articles_article_changelist"),
+        reverse("articles:preview", args=[12]),
+        reverse("articles:shared_preview", args=["token"]),
+    ):
+        assert any(private.startswith(prefix) for prefix in disallowed), private
+    for public in ("/", "/politics/", "/sitemap.xml", "/feeds/latest/"):
+        assert not any(public.startswith(prefix) for prefix in disallowed), public
