@@ -68,6 +68,14 @@ class MediaRssFeed(Rss201rev2Feed):
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:media": MEDIA_RSS}
 
+    def add_item(self, title, link, description, **kwargs):
+        # RSS leaves it to each reader whether a <title> is text or HTML (feedparser guesses
+        # from its content). A headline is text: writing its "<" and ">" as "&lt;" and "&gt;"
+        # means no reader can make a tag or comment of it, and every other character (an
+        # apostrophe, "&") reads the same both ways. Escaping it all for HTML showed readers
+        # of text "Leaders&#x27; Debates".
+        super().add_item(title.replace("<", "&lt;").replace(">", "&gt;"), link, description, **kwargs)
+
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         # RSS has no element of its own for an update; feed readers read Atom's (the namespace
@@ -116,8 +124,8 @@ class LatestStoriesFeed(Feed):
     def items(self):
         return selectors.feed_articles()
 
-    # A headline is plain text: the XML writer escapes it once, and RSS and Atom readers both
-    # read <title> as text (Atom's type="text"), so "Leaders' Debates" arrives as written.
+    # A headline is plain text, escaped once by the XML writer: Atom's <title> is type="text",
+    # and RSS's is made safe to read as HTML too (MediaRssFeed.add_item).
     def item_title(self, article):
         return xml_safe(article.headline)
 

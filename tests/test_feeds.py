@@ -5,6 +5,7 @@ and what they cost.
 """
 
 import datetime
+import html
 import xml.etree.ElementTree as ET
 
 import feedparser
@@ -131,27 +132,36 @@ def test_feed_never_carries_the_body_and_escapes_the_summary(client):
     assert (
         item.findtext("description") == "&lt;script&gt;alert(&#x27;summary&#x27;)&lt;/script&gt; &amp; more"
     )
-    # <title> is text: the XML carries the headline as written, escaped once for XML.
-    assert item.findtext("title") == "<b>Bold</b> claim"
+    # A reader may take an RSS <title> for HTML: its "<" reaches the reader as "&lt;".
+    assert item.findtext("title") == "&lt;b&gt;Bold&lt;/b&gt; claim"
+    assert feedparser.parse(response.content).entries[0].title == "&lt;b&gt;Bold&lt;/b&gt; claim"
     assert b"<script>" not in response.content and b"<b>" not in response.content
 
 
 @pytest.mark.parametrize("url", ["/feeds/latest/", "/feeds/latest/atom/"])
 def test_headlines_are_escaped_once(client, url):
-    headline = "Leaders' Debates: Rates < 3% & Falling"
+    PublishedArticleFactory(headline='Leaders\' Debates: Q&A on "Trade & Industry"')
+
+    (entry,) = read(client, url).entries
+
+    # Text either way, in RSS and Atom: no entity shows.
+    assert entry.title == 'Leaders\' Debates: Q&A on "Trade & Industry"'
+    assert entry.title_detail.type == "text/plain"
+
+
+def test_a_headline_with_angle_brackets(client):
+    headline = "Rates < 3% & Falling > Forecast"
     PublishedArticleFactory(headline=headline, summary="Tom & Jerry's <cut>")
 
-    response = client.get(url)
-    feed = feedparser.parse(response.content)
+    atom = feedparser.parse(client.get("/feeds/latest/atom/").content).entries[0]
+    rss = feedparser.parse(client.get("/feeds/latest/").content).entries[0]
 
-    root = ET.fromstring(response.content)
-    title = root.find("channel/item/title") if root.tag == "rss" else root.find(f"{ATOM}entry/{ATOM}title")
-    assert title.text == headline
-    (entry,) = feed.entries
-    assert entry.title == headline
-    assert entry.title_detail.type == "text/plain"
-    # The summary is HTML, escaped once for it: a reader shows the text as written.
-    assert entry.summary == "Tom &amp; Jerry&#x27;s &lt;cut&gt;"
+    assert (atom.title, atom.title_detail.type) == (headline, "text/plain")
+    # RSS readers may read the title as HTML (feedparser does, for this one): it shows as written.
+    assert (rss.title, rss.title_detail.type) == ("Rates &lt; 3% & Falling &gt; Forecast", "text/html")
+    assert html.unescape(rss.title) == headline
+    # Summaries are HTML, escaped once for it: a reader shows the text as written.
+    assert rss.summary == atom.summary == "Tom &amp; Jerry&#x27;s &lt;cut&gt;"
 
 
 @pytest.mark.parametrize("name", FEEDS)
