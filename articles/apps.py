@@ -31,9 +31,11 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from articles import selectors
+        from articles import search, selectors
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         user_logged_out.connect(forget_presence_on_logout, dispatch_uid="articles.presence.logout")
         # No page is kept past the next embargo, take-down or Editor's Pick start or end.
         schedules.register(selectors.next_visibility_change)
+        # The search index follows every save of a story, a byline or an author's name.
+        search.connect_signals()

@@ -22,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
+from articles import search
 from articles.html import clean_html
 from articles.models import Article, ArticleAuthor, ArticleRevision, Author, Photo, RelatedArticle, Section
 
@@ -106,6 +107,8 @@ def apply_content(article, content, *, fields=CONTENT_FIELDS):
         for position, other_id in enumerate(content["related"])
         if other_id != article.pk
     )
+    # The bylines went in by bulk_create, which tells nobody: the search index reads them now.
+    search.index_articles([article.pk])
 
 
 def schedule_problem(content):

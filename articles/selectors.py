@@ -17,6 +17,7 @@ from django.db.models import F, Max, Min, OuterRef, Prefetch, Q, Subquery, prefe
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from articles import search
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -215,8 +216,6 @@ def editors_picks(*, section=None, exclude=None, limit=None):
 
 # How many stories a feed carries, newest first.
 FEED_ITEMS = 30
-# A search looks for at most this many words; more would only slow the query down.
-SEARCH_MAX_WORDS = 10
 
 
 def feed_articles(*, section=None, author=None, limit=FEED_ITEMS):
@@ -301,25 +300,30 @@ def sitemap_articles_lastmod():
     return sitemap_articles().aggregate(lastmod=Max(Coalesce("updated_at", "written_at")))["lastmod"]
 
 
-def search_words(query):
-    """The words of a reader's search, at most ``SEARCH_MAX_WORDS`` of them."""
-    return query.split()[:SEARCH_MAX_WORDS]
+def article_search(*, query, section=None, since=None, until=None, now=None):
+    """
+    Published stories matching ``query`` (an ``articles.search.Query``), best first (relevance
+    mixed with recency, ``articles.search``), as cards with ``search_score`` and a raw
+    ``search_snippet`` (``search.snippets`` makes it HTML). Optionally only one ``section``'s,
+    and only those first published from the day ``since`` to the day ``until`` (dates, both
+    included, in the site's time zone). The full-text matches are joined through
+    ``published()``, so neither the results nor their count ever include a story readers
+    cannot see.
+    """
+    now = now or timezone.now()
+    articles = Article.objects.published(now=now)
+    if section is not None:
+        articles = articles.filter(section=section)
+    if since is not None:
+        articles = articles.filter(written_at__gte=_start_of(since))
+    if until is not None:
+        articles = articles.filter(written_at__lt=_start_of(until + datetime.timedelta(days=1)))
+    return search.search_articles(_cards(articles), query, now=now)
 
 
-def article_search(*, query):
-    """
-    Published stories whose headline, summary or anchor's lead contains every word of
-    ``query`` (case-insensitive), newest first, as cards. No words: no stories.
-    """
-    words = search_words(query)
-    if not words:
-        return Article.objects.none()
-    articles = Article.objects.published()
-    for word in words:
-        articles = articles.filter(
-            Q(headline__icontains=word) | Q(summary__icontains=word) | Q(anchor_lead__icontains=word)
-        )
-    return _cards(articles.newest_first())
+def _start_of(day):
+    """The first moment of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def next_visibility_change(*, now=None):

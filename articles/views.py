@@ -17,7 +17,9 @@ from django.views.generic.dates import DayArchiveView, MonthArchiveView
 
 import pagecache
 from articles import cachetags, preview, selectors, structured_data
+from articles import search as search_query
 from articles.cachetags import LISTING, PICKS, SITE
+from articles.forms import SearchFilters
 from articles.models import Article
 from pagecache import tag, uses_params
 
@@ -140,18 +142,61 @@ archive_month = uses_params("page")(ArchiveMonthView.as_view())
 archive_day = uses_params("page")(ArchiveDayView.as_view())
 
 
-@uses_params("q", "page")
+@uses_params("q", "section", "from", "to", "page")
 def search(request):
     """
-    Published stories whose headline, summary or anchor's lead contain every word of ``?q=``,
-    newest first, 20 a page. Without words it shows the form only. Context: ``query`` (as typed,
-    escaped by the template), ``search_params`` (for the page links) and ``page_obj`` (``None``
+    Full-text search of published stories (``articles.search``): ``?q=`` with "phrases", OR
+    and -exclusions, best matches first (relevance mixed with recency), 20 a page, each with a
+    highlighted snippet; optionally one ``section`` (slug) and ``from``/``to`` dates.
+
+    Whatever the query string holds, the answer is this page: a value that cannot be used (an
+    unknown section, a bad date or page number, a query of punctuation alone) is left out and
+    said so in ``messages``. Without words it shows the form only. Context: ``query`` (the
+    cleaned, capped words, escaped by the template), ``filters`` (``SearchFilters``),
+    ``sections``, ``messages``, ``search_params`` (for the page links) and ``page_obj`` (``None``
     without words).
     """
-    query = request.GET.get("q", "").strip()
-    page_obj = paginate(request, selectors.article_search(query=query)) if query else None
-    context = {"query": query, "search_params": {"q": query}, "page_obj": page_obj}
+    query = search_query.parse(request.GET.get("q", ""))
+    filters = SearchFilters(request.GET)
+    messages = filters.messages()
+    if query.shortened:
+        messages.append(
+            f"Only the first {search_query.MAX_QUERY_CHARS} characters and {search_query.MAX_TERMS} "
+            "words of your search were used."
+        )
+    page_obj = None
+    if query:
+        articles = selectors.article_search(query=query, **filters.filters())
+        page_obj, page_problem = _search_page(request, articles)
+        messages.extend(page_problem)
+    elif query.text:
+        messages.append("There is nothing to search for here: type a word (letters or digits) to look for.")
+    context = {
+        "query": query.text,
+        "filters": filters,
+        "sections": selectors.section_list(),
+        "messages": messages,
+        "search_params": {"q": query.text, **filters.params()},
+        "page_obj": page_obj,
+    }
     return tag(render(request, "articles/search.html", context), SITE, LISTING)
+
+
+def _search_page(request, articles):
+    """
+    The ``?page=N`` page of search results with its snippets made safe HTML, and a message:
+    a page number that does not exist shows the first page and says so (unlike the section
+    pages' 404: a search address is typed and edited by hand).
+    """
+    paginator = IdPaginator(articles, STORIES_PER_PAGE)
+    problem = []
+    try:
+        page_obj = paginator.page(request.GET.get("page") or 1)
+    except InvalidPage:
+        page_obj = paginator.page(1)
+        problem = ["There is no such page of results: here is the first."]
+    page_obj.object_list = search_query.snippets(list(page_obj.object_list))
+    return page_obj, problem
 
 
 @uses_params()  # any query string (utm_source=...) is the story's page

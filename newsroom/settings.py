@@ -257,6 +257,9 @@ NEWSROOM_READER_CACHE_CONTROL = {
 }
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
+# PostgreSQL's text search configuration (stemming, stop words) for search (articles/search.py).
+# Changing it needs the index rebuilt: manage.py rebuild_search_index. SQLite stems English only.
+NEWSROOM_SEARCH_CONFIG = env("NEWSROOM_SEARCH_CONFIG", "english")
 
 # CKEditor 5: the toolbar matches what the sanitizer lets through (articles/html.py).
 CKEDITOR_5_CONFIGS = {
