@@ -22,15 +22,16 @@
         page is exactly what an anonymous reader gets, rendered on every request
      f  the home page, rendered afresh (same cookie)
      g  the first section's page 1 and page 2,000, rendered afresh (same cookie)
-     s  a full-text search (``SEARCH_QUERY``) rendered afresh (same cookie): p50 ≤ 50 ms
    in rounds (3 by default, the pairs a target compares back to back), and reports per scenario
    the round in which the rest of the machine was quietest: requests/s, p50/p99 latency, errors,
    CPU per request of the gunicorn workers, the PostgreSQL backends, Redis and nginx (from /proc),
    the CPU other processes used meanwhile (noise), SQL queries per request (bench/probe.py,
    in-process) and the workers' RSS.
-5. Checks freshness end to end: a real "Publish update" of the measured story, then how long
+5. Fetches the cached article from gunicorn (c) and nginx (d) as a client taking no coding,
+   gzip, and brotli would, and reports its bytes on the wire in each.
+6. Checks freshness end to end: a real "Publish update" of the measured story, then how long
    until gunicorn and nginx serve the new headline.
-6. Writes bench/results.json (every label's last run) and its section of bench/RESULTS.md
+7. Writes bench/results.json (every label's last run) and its section of bench/RESULTS.md
    (between ``<!-- bench:LABEL:start -->`` and ``<!-- bench:LABEL:end -->``; the prose around
    them is left alone), with the targets as ratios of this run and pass/fail.
 
@@ -56,7 +57,6 @@ import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -80,8 +80,6 @@ GUNICORN_COLD_URL = "http://127.0.0.1:8002"
 NGINX_CACHE_URL = "http://127.0.0.1:8080"
 NGINX_STATIC_URL = "http://127.0.0.1:8081"
 PORTS = (8001, 8002, 8080, 8081)
-# The search scenario's query: two words of the generator's vocabulary (bench/generator.py).
-SEARCH_QUERY = "fishing quotas"
 BYPASS_COOKIE = "sessionid=x"
 SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
 
@@ -342,13 +340,37 @@ def wait_for(url, process, name, timeout=60):
     raise BenchError(f"{name} did not answer {url} within {timeout} s.")
 
 
-def fetch(url, cookie=None, timeout=60):
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+def fetch(url, cookie=None, timeout=60, accept_encoding=None):
+    headers = {"Cookie": cookie} if cookie else {}
+    if accept_encoding:
+        headers["Accept-Encoding"] = accept_encoding  # urllib sends none, and decodes nothing
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+# What a reader's browser may take: the article's bytes on the wire in each coding.
+CODINGS = {"plain": None, "gzip": "gzip", "br": "gzip, deflate, br"}
+
+
+def wire_bytes(url):
+    """
+    The cached page at ``url`` as each coding's client gets it: its bytes on the wire, the coding
+    it came in and whether it was a cache hit (the second request of each; the first may store it).
+    """
+    sizes = {}
+    for name, accept in CODINGS.items():
+        fetch(url, accept_encoding=accept)
+        _, headers, body = fetch(url, accept_encoding=accept)
+        sizes[name] = {
+            "bytes": len(body),
+            "content_encoding": headers.get("Content-Encoding", "identity"),
+            "cache": headers.get("X-Cache-Status") or headers.get("X-Page-Cache"),
+        }
+    return sizes
 
 
 # --- /proc -------------------------------------------------------------------------------------
@@ -529,8 +551,6 @@ def scenarios(pages, options):
                  BYPASS_COOKIE),
         Scenario(f"g{deep}", f"section page {deep:,} rendered afresh", GUNICORN_URL, f"{section}?page={deep}",
                  slow, BYPASS_COOKIE),
-        Scenario("s", f"search rendered afresh ({SEARCH_QUERY})", GUNICORN_URL,
-                 f"/search/?{urllib.parse.urlencode({'q': SEARCH_QUERY})}", slow, BYPASS_COOKIE),
     ]  # fmt: skip
 
 
@@ -853,6 +873,9 @@ def main(argv=None):
         measured = {scenario.key: measured[scenario.key] for scenario in sorted(plan, key=lambda sc: sc.key)}
         workers = {str(pid): memory_mb(pid) for pid in all_workers(gunicorns)}
 
+        log("Bytes on the wire: the cached article in each coding")
+        wire = {name: wire_bytes(f"{base}{pages['article']}") for name, base in SERVERS.items()}
+
         log("Freshness: publishing an update of the measured story")
         fresh = freshness(pages)
 
@@ -870,6 +893,7 @@ def main(argv=None):
             "scenarios": measured,
             "rss_after_mb": {"workers": workers, "max": max((r for r, _ in workers.values()), default=0)},
             "freshness": fresh,
+            "bytes_on_wire": wire,
             "seconds": None,
         }
         results["seconds"] = round(time.monotonic() - started)

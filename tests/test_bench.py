@@ -82,3 +82,26 @@ def test_the_product_never_imports_bench(package):
         if module == "bench" or module.startswith("bench.")
     ]
     assert offending == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_reports_the_cached_articles_bytes_in_each_coding(live_server, page_cache):
+    """bench/run.py's ``wire_bytes``, against a live server: each coding's bytes and header."""
+    from tests.factories import PublishedArticleFactory
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import run as bench_run
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    story = PublishedArticleFactory(body="<p>" + "Fishing quotas were debated again. " * 200 + "</p>")
+
+    sizes = bench_run.wire_bytes(live_server.url + story.get_absolute_url())
+
+    assert {name: sizes[name]["content_encoding"] for name in sizes} == {
+        "plain": "identity",
+        "gzip": "gzip",
+        "br": "br",
+    }
+    assert sizes["br"]["bytes"] < sizes["gzip"]["bytes"] < sizes["plain"]["bytes"] / 3
+    assert {sizes[name]["cache"] for name in sizes} == {"HIT"}

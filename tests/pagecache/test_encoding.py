@@ -18,8 +18,8 @@ BROWSER = "gzip, deflate, br, zstd"
 
 
 def decoded(response):
-    body = response.content
-    return {"br": brotli.decompress, "gzip": gzip.decompress}.get(response.get("Content-Encoding"), bytes)(body)
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress}.get(response.get("Content-Encoding"), bytes)
+    return decode(response.content)
 
 
 def vary(response):
