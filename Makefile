@@ -11,6 +11,7 @@ help:
 	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT)"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make lighthouse  Lighthouse on home, a section and an article, mobile and desktop (tools/webchecks)"
 	@echo "make bench  generate 100,000 stories and measure gunicorn and nginx with wrk (bench/RESULTS.md)"
 
 # The virtualenv, made with a Python 3.12+ found by scripts/find-python.
@@ -40,7 +41,15 @@ run: install
 	$(PY) manage.py shell -v 0 -c "from django.core.cache import cache; cache.clear()"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
+# The pinned Nu Html Checker and Lighthouse (tools/webchecks, npm). Without npm the HTML validity
+# test skips with a message (CI installs Node and fails instead).
+WEBCHECKS := tools/webchecks/node_modules/.installed
+$(WEBCHECKS): tools/webchecks/package-lock.json
+	@if command -v npm >/dev/null; then cd tools/webchecks && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the HTML validity test and make lighthouse need Node (apt-get install nodejs npm)"; fi
+webchecks: $(WEBCHECKS)
+
+test: install-dev webchecks
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -51,10 +60,15 @@ lint: install-dev
 # with apt-get when missing). Several minutes. BENCH_ARGS="--label baseline" writes the baseline.
 # Everything it runs has NEWSROOM_BENCH=1, which alone installs the bench app (its data generator,
 # `manage.py generate_newsroom`, and its bare view); the product never has it.
+# Lighthouse 12 with Debian's Chromium on the demo newsroom (tools/webchecks/lighthouse.py);
+# LIGHTHOUSE_ARGS=--check fails below 100 in accessibility, best practices or SEO (CI does).
+lighthouse: install webchecks
+	$(PY) tools/webchecks/lighthouse.py $(LIGHTHOUSE_ARGS)
+
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev run test lint bench clean
+.PHONY: help install install-dev webchecks run test lint lighthouse bench clean
