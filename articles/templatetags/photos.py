@@ -95,15 +95,6 @@ def picture(photo, crop="", sizes="100vw", eager=False, alt=None, max_width=None
     return picture_html(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
 
 
-@register.simple_tag
-def social_image(photo):
-    """
-    ``{% social_image photo as image %}``: the 1200-wide 16:9 JPEG for og:image, with ``url``,
-    ``width``, ``height`` and ``mime_type``; ``None`` when the photo's size is unknown.
-    """
-    return renditions.social_image(photo)
-
-
 # --- Photos in a story's body -----------------------------------------------------------------
 
 # A start tag whose attribute values may hold ">" (quoted values are skipped whole).
