@@ -41,7 +41,7 @@ def vnu_command():
     jar = Path(os.environ.get("VNU_JAR", "").strip() or DEFAULT_VNU_JAR)
     if not jar.is_file():
         checker_unavailable(
-            f"vnu.jar not found at {jar}: run `npm ci --ignore-scripts` in tools/webchecks (or set VNU_JAR)."
+            f"vnu.jar not found at {jar}: run `make webchecks` (npm ci in tools/webchecks), or set VNU_JAR."
         )
     return [java, "-jar", str(jar)]
 
