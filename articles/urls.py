@@ -45,6 +45,7 @@ urlpatterns = [
     path("authors/<slug:author_slug>/", views.author_detail, name="author"),
     path("preview/<int:pk>/", views.article_preview, name="preview"),
     path("preview/shared/<str:token>/", views.shared_preview, name="shared_preview"),
+    path("archive/<yyyy:year>/", views.archive_year, name="archive_year"),
     path("archive/<yyyy:year>/<mm:month>/", views.archive_month, name="archive_month"),
     path("archive/<yyyy:year>/<mm:month>/<mm:day>/", views.archive_day, name="archive_day"),
     path("search/", views.search, name="search"),

@@ -12,8 +12,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.views.generic.dates import DayArchiveView, MonthArchiveView
+from django.utils.formats import date_format
+from django.views.generic.dates import DayArchiveView, MonthArchiveView, YearArchiveView
 
 import pagecache
 from articles import cachetags, preview, selectors, structured_data
@@ -85,11 +87,11 @@ def author_detail(request, author_slug):
 
 class _Archive:
     """
-    What the month and day archives share; Django's date-based views do the rest: the date in
-    the URL (a 404 for one that does not exist) and the day or month as a range of ``written_at``
-    (first publication) in the site's time zone, so a story written at 00:30 in Seoul is in that
-    Seoul day although it is the previous day in UTC. Context: ``month`` (a date), ``day`` (a
-    date, or ``None`` for a month), ``page_obj``.
+    What the year, month and day archives share; Django's date-based views do the rest: the
+    date in the URL (a 404 for one that does not exist) and the period as a range of
+    ``written_at`` (first publication) in the site's time zone, so a story written at 00:30 in
+    Seoul is in that Seoul day although it is the previous day in UTC. Context: ``period``
+    (see ``period()``), ``page_obj``, and Django's own ``year``/``month``/``day``.
 
     Fitted to the site by small hooks: the stories come from ``selectors.article_list()``
     (``published()``, as cards, newest first), paging is the site's ``paginate``, and the page
@@ -118,26 +120,54 @@ class _Archive:
         page_obj = paginate(self.request, queryset, page_size)
         return page_obj.paginator, page_obj, page_obj.object_list, page_obj.has_other_pages()
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["period"] = self.period(context)
+        return context
+
+    def period(self, context):
+        """
+        What the page covers, for the template: ``datetime`` (for ``<time>``), ``label``, ``when``
+        ("in April 2025"), and ``up``, the enclosing period's ``(url, text)`` or ``None``.
+        """
+        raise NotImplementedError
+
     def render_to_response(self, context, **response_kwargs):
         return tag(super().render_to_response(context, **response_kwargs), SITE, LISTING)
 
 
-class ArchiveMonthView(_Archive, MonthArchiveView):
-    """Stories first published in one month."""
+class ArchiveYearView(_Archive, YearArchiveView):
+    """Stories first published in one year."""
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(day=None, **kwargs)
+    make_object_list = True  # the stories themselves, not only the months that have some
+
+    def period(self, context):
+        year = context["year"].strftime("%Y")
+        return {"datetime": year, "label": year, "when": f"in {year}", "up": None}
+
+
+class ArchiveMonthView(_Archive, MonthArchiveView):
+    """Stories first published in one month, with a link to their year."""
+
+    def period(self, context):
+        month = context["month"]
+        label = date_format(month, "F Y")
+        up = (reverse("articles:archive_year", kwargs={"year": month.year}), f"All stories of {month.year}")
+        return {"datetime": month.strftime("%Y-%m"), "label": label, "when": f"in {label}", "up": up}
 
 
 class ArchiveDayView(_Archive, DayArchiveView):
     """Stories first published on one day, with a link to their month."""
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["month"] = context["day"].replace(day=1)
-        return context
+    def period(self, context):
+        day = context["day"]
+        label = day.strftime("%Y-%m-%d")
+        month_url = reverse("articles:archive_month", kwargs={"year": day.year, "month": day.month})
+        up = (month_url, f"All stories of {date_format(day, 'F Y')}")
+        return {"datetime": label, "label": label, "when": f"on {label}", "up": up}
 
 
+archive_year = uses_params("page")(ArchiveYearView.as_view())
 archive_month = uses_params("page")(ArchiveMonthView.as_view())
 archive_day = uses_params("page")(ArchiveDayView.as_view())
 

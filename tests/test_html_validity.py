@@ -96,6 +96,7 @@ def reader_pages(client):
         "article with a correction": corrected.get_absolute_url(),
         "article with an update": updated.get_absolute_url(),
         "author": author.get_absolute_url(),
+        "archive year": reverse("articles:archive_year", args=[day.year]),
         "archive month": reverse("articles:archive_month", args=[day.year, day.month]),
         "archive day": reverse("articles:archive_day", args=[day.year, day.month, day.day]),
         "search form": reverse("articles:search"),

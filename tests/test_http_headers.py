@@ -52,6 +52,7 @@ def public_urls():
         "articles:section": section.get_absolute_url(),
         "articles:article": story.get_absolute_url(),
         "articles:author": author.get_absolute_url(),
+        "articles:archive_year": reverse("articles:archive_year", args=[local.year]),
         "articles:archive_month": reverse("articles:archive_month", args=[local.year, local.month]),
         "articles:archive_day": reverse("articles:archive_day", args=[local.year, local.month, local.day]),
         "articles:search": reverse("articles:search") + "?q=budget",

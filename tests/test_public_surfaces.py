@@ -108,6 +108,7 @@ SURFACES = {
     "author page": lambda client: HEADLINE in page(client, "/authors/eileen-cahill/"),
     "day archive": lambda client: HEADLINE in page(client, "/archive/2025/04/09/"),
     "month archive": lambda client: HEADLINE in page(client, "/archive/2025/04/"),
+    "year archive": lambda client: HEADLINE in page(client, "/archive/2025/"),
     "Related News of another story": lambda client: (
         HEADLINE in block(older_story_page(client), "related-heading")
     ),

@@ -394,13 +394,26 @@ def test_archive_day_and_month(client):
 
     assert ninth.headline in text(day) and tenth.headline not in text(day)
     assert list(month.context["page_obj"]) == [tenth, ninth]  # newest first, published only
-    april = datetime.date(2025, 4, 1)
-    assert (day.context["month"], day.context["day"]) == (april, datetime.date(2025, 4, 9))
-    assert (month.context["month"], month.context["day"]) == (april, None)
+    assert day.context["period"]["label"] == "2025-04-09"
+    assert month.context["period"]["label"] == "April 2025"
     assert 'href="/archive/2025/04/"' in text(day)  # "All stories of April 2025"
+    assert 'href="/archive/2025/"' in text(month)  # "All stories of 2025"
     assert (
         reverse("articles:archive_day", kwargs={"year": 2025, "month": 4, "day": 9}) == "/archive/2025/04/09/"
     )
+
+
+def test_archive_year_lists_the_years_stories_newest_first(client):
+    # 2024-12-31 15:30 UTC is already 2025 in Seoul.
+    new_year = PublishedArticleFactory(written_at=datetime.datetime(2024, 12, 31, 15, 30, tzinfo=UTC))
+    april = PublishedArticleFactory(written_at=at(9, 3))
+    PublishedArticleFactory(written_at=datetime.datetime(2024, 6, 1, tzinfo=UTC))
+
+    response = client.get("/archive/2025/")
+
+    assert list(response.context["page_obj"]) == [april, new_year]
+    assert response.context["period"]["label"] == "2025"
+    assert reverse("articles:archive_year", kwargs={"year": 2025}) == "/archive/2025/"
 
 
 def test_archive_days_and_months_are_those_of_the_site_time_zone(client):
@@ -428,7 +441,7 @@ def test_an_empty_archive_says_so(client):
     response = client.get("/archive/2031/01/")
 
     assert response.status_code == 200
-    assert "No stories were published in this month" in text(response)
+    assert "No stories were published in January 2031" in text(response)
 
 
 @pytest.mark.parametrize(
@@ -550,3 +563,5 @@ def test_author_and_archive_query_counts_are_constant(client, django_assert_max_
         assert client.get("/archive/2025/04/09/").status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get("/archive/2025/04/").status_code == 200
+    with django_assert_max_num_queries(3):
+        assert client.get("/archive/2025/").status_code == 200
