@@ -183,8 +183,9 @@ def search(request):
     unknown section, a bad date or page number, a query of punctuation alone) is left out and
     said so in ``messages``. Without words it shows the form only. Context: ``query`` (the
     cleaned, capped words, escaped by the template), ``filters`` (``SearchFilters``),
-    ``sections``, ``messages``, ``search_params`` (for the page links) and ``page_obj`` (``None``
-    without words).
+    ``sections``, ``messages``, ``search_params`` (for the page links), ``page_obj`` (``None``
+    without words) and ``more_found`` (more stories matched than the newest ``RANKED`` that
+    are ranked and counted: ``articles.search``).
     """
     query = search_query.parse(request.GET.get("q", ""))
     filters = SearchFilters(request.GET)
@@ -194,11 +195,12 @@ def search(request):
             f"Only the first {search_query.MAX_QUERY_CHARS} characters and {search_query.MAX_TERMS} "
             "words of your search were used."
         )
-    page_obj = None
+    page_obj, more_found = None, False
     if query:
-        articles = selectors.article_search(query=query, **filters.filters())
-        page_obj, page_problem = _search_page(request, articles)
+        results = selectors.article_search(query=query, **filters.filters())
+        page_obj, page_problem = _search_page(request, results)
         messages.extend(page_problem)
+        more_found = results.more
     elif query.text:
         messages.append("There is nothing to search for here: type a word (letters or digits) to look for.")
     context = {
@@ -208,17 +210,19 @@ def search(request):
         "messages": messages,
         "search_params": {"q": query.text, **filters.params()},
         "page_obj": page_obj,
+        "more_found": more_found,
     }
     return tag(render(request, "articles/search.html", context), SITE, LISTING)
 
 
-def _search_page(request, articles):
+def _search_page(request, results):
     """
-    The ``?page=N`` page of search results with its snippets made safe HTML, and a message:
+    The ``?page=N`` page of search ``results`` with its snippets made safe HTML, and a message:
     a page number that does not exist shows the first page and says so (unlike the section
     pages' 404: a search address is typed and edited by hand).
     """
-    paginator = IdPaginator(articles, STORIES_PER_PAGE)
+    # ``results`` counts without a query of its own and reads a page's rows by their ids.
+    paginator = Paginator(results, STORIES_PER_PAGE)
     problem = []
     try:
         page_obj = paginator.page(request.GET.get("page") or 1)

@@ -197,6 +197,36 @@ def test_only_published_stories_are_found_or_counted(client):
         assert found(client.get("/search/", {"q": hidden})) == []
 
 
+def test_only_the_newest_matches_are_ranked_and_counted(client, monkeypatch):
+    """
+    Search ranks and counts the newest ``RANKED`` matches only (what keeps a common word fast
+    at 100,000 stories), after ``published()``: a newer draft takes no place among them. Older
+    matches are reached with the date filter.
+    """
+    monkeypatch.setattr(search, "RANKED", 3)
+    story("Budget in the headline, long ago", written_at=days_ago(400))
+    story("Old news", body="<p>The budget.</p>", written_at=days_ago(3))
+    story("Recent news", body="<p>The budget.</p>", written_at=days_ago(2))
+    story("Budget passes", written_at=days_ago(1))
+    story("Fresh news", body="<p>The budget.</p>", written_at=days_ago(0))
+    ArticleFactory(headline="Budget draft")
+
+    response = client.get("/search/", {"q": "budget"})
+
+    # The three newest, best first: the headline match leads the two newer body matches.
+    assert found(response) == ["Budget passes", "Fresh news", "Recent news"]
+    assert response.context["page_obj"].paginator.count == 3
+    assert "More than 3 stories found for" in text(response)
+    assert "More words, a section or dates find older ones." in text(response)
+    before = days_ago(100).date().isoformat()
+    assert found(client.get("/search/", {"q": "budget", "to": before})) == [
+        "Budget in the headline, long ago"
+    ]
+    monkeypatch.setattr(search, "RANKED", 5)
+    response = client.get("/search/", {"q": "budgets"})  # another address: not the cached page
+    assert "5 stories found for" in text(response) and "More than" not in text(response)
+
+
 def test_the_index_follows_edits_bylines_and_renamed_authors(client):
     editor = EditorFactory()
     author = AuthorFactory(name="Eileen Cahill")
@@ -481,7 +511,8 @@ def test_search_query_count_is_constant(client, django_assert_max_num_queries, c
             headline=f"Budget story {n:02d}", lead_photo=PhotoFactory(), written_at=at(1, 0, n)
         )
 
-    # The menu's sections, the filter's, the count, and the page (snippets and scores included).
+    # The menu's sections, the filter's, the matches (ranked and counted), and the page's rows
+    # with their snippets.
     with django_assert_max_num_queries(4):
         assert client.get("/search/", {"q": "budget story"}).status_code == 200
     with django_assert_max_num_queries(2):
