@@ -22,6 +22,7 @@
         page is exactly what an anonymous reader gets, rendered on every request
      f  the home page, rendered afresh (same cookie)
      g  the first section's page 1 and page 2,000, rendered afresh (same cookie)
+     s  a full-text search (``SEARCH_QUERY``) rendered afresh (same cookie): p50 ≤ 50 ms
    in rounds (3 by default, the pairs a target compares back to back), and reports per scenario
    the round in which the rest of the machine was quietest: requests/s, p50/p99 latency, errors,
    CPU per request of the gunicorn workers, the PostgreSQL backends, Redis and nginx (from /proc),
@@ -57,6 +58,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -80,6 +82,9 @@ GUNICORN_COLD_URL = "http://127.0.0.1:8002"
 NGINX_CACHE_URL = "http://127.0.0.1:8080"
 NGINX_STATIC_URL = "http://127.0.0.1:8081"
 PORTS = (8001, 8002, 8080, 8081)
+# The search scenario's query: two words of the generator's vocabulary (bench/generator.py).
+SEARCH_QUERY = "fishing quotas"
+SEARCH_CONNECTIONS = 2  # bench/gunicorn.conf.py's workers
 BYPASS_COOKIE = "sessionid=x"
 SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
 
@@ -551,6 +556,10 @@ def scenarios(pages, options):
                  BYPASS_COOKIE),
         Scenario(f"g{deep}", f"section page {deep:,} rendered afresh", GUNICORN_URL, f"{section}?page={deep}",
                  slow, BYPASS_COOKIE),
+        # One connection per gunicorn worker: its p50 is the server's time, not time queued
+        # behind another search (the target is server time).
+        Scenario("s", f"search rendered afresh ({SEARCH_QUERY})", GUNICORN_URL,
+                 f"/search/?{urllib.parse.urlencode({'q': SEARCH_QUERY})}", SEARCH_CONNECTIONS, BYPASS_COOKIE),
     ]  # fmt: skip
 
 
