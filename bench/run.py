@@ -559,7 +559,8 @@ def scenarios(pages, options):
         # One connection per gunicorn worker: its p50 is the server's time, not time queued
         # behind another search (the target is server time).
         Scenario("s", f"search rendered afresh ({SEARCH_QUERY})", GUNICORN_URL,
-                 f"/search/?{urllib.parse.urlencode({'q': SEARCH_QUERY})}", SEARCH_CONNECTIONS, BYPASS_COOKIE),
+                 f"/search/?{urllib.parse.urlencode({'q': SEARCH_QUERY})}", SEARCH_CONNECTIONS,
+                 BYPASS_COOKIE),
     ]  # fmt: skip
 
 
