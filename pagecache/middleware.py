@@ -3,11 +3,13 @@ Serve and store whole pages for anonymous readers (the design is in the package'
 compress what the page cache does not keep.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, quote_etag
 
 from pagecache import encoding, keys, store
 from pagecache.declare import TAGS_ATTRIBUTE
@@ -113,9 +115,15 @@ class PageCacheMiddleware:
     def _entry(self, response, coding, encoded):
         """What is kept of ``response`` for requests taking ``coding`` (``encoded``: its body in it)."""
         headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-        if encoded is None or coding == encoding.IDENTITY:
-            return {"content": response.content, "headers": headers}
-        return {"content": encoded, "headers": {**headers, **encoding.coded_headers(response, coding)}}
+        content = response.content
+        if encoded is not None and coding != encoding.IDENTITY:
+            content = encoded
+            headers.update(encoding.coded_headers(response, coding))
+        if "ETag" not in headers:
+            # The ETag ConditionalGetMiddleware would compute, hashing the body on every hit:
+            # hashed once here, it is kept with the bytes it names.
+            headers["ETag"] = quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
+        return {"content": content, "headers": headers}
 
     def _apply(self, response, entry):
         response.content = entry["content"]

@@ -1,5 +1,6 @@
 """The full-page cache: stores tagged anonymous pages, refreshes exactly what an invalidation names."""
 
+import hashlib
 from datetime import timedelta
 from unittest import mock
 
@@ -8,6 +9,7 @@ from cachetools import LRUCache
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
+from django.utils.http import quote_etag
 
 import pagecache
 from pagecache import blocks, middleware, store
@@ -76,6 +78,17 @@ def test_conditional_request_for_a_cached_page_is_a_304_without_queries(client, 
     assert response.status_code == 304
     assert response["ETag"] == etag
     assert client.get("/tagged/a/", HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_a_hit_carries_the_etag_kept_with_it_and_hashes_nothing(client):
+    first = client.get("/tagged/a/")
+
+    with mock.patch("django.middleware.http.set_response_etag") as hashing:
+        hit = client.get("/tagged/a/")
+
+    assert hit["X-Page-Cache"] == "HIT"
+    assert hit["ETag"] == first["ETag"] == quote_etag(hashlib.md5(hit.content).hexdigest())
+    hashing.assert_not_called()
 
 
 def test_reader_pages_carry_shared_cache_headers(client):
