@@ -9,6 +9,7 @@ PORT ?= 8000
 
 help:
 	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT)"
+	@echo "make serve  production: check, collectstatic, migrate, gunicorn (README, \"Production\")"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
 	@echo "make lighthouse  Lighthouse on home, a section and an article, mobile and desktop (tools/webchecks)"
@@ -41,6 +42,16 @@ run: install
 	$(PY) manage.py shell -v 0 -c "from django.core.cache import cache; cache.clear()"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production (README, "Production"): the production profile unless DJANGO_ENV says otherwise, so
+# that a missing variable is named before anything runs; then static files, migrations and
+# gunicorn with deploy/gunicorn.conf.py on $(HOST):$(PORT) (GUNICORN_BIND wins when set).
+serve: export DJANGO_ENV ?= production
+serve: install
+	$(PY) manage.py check --deploy
+	$(PY) manage.py collectstatic --no-input
+	$(PY) manage.py migrate --no-input
+	GUNICORN_BIND="$${GUNICORN_BIND:-$(HOST):$(PORT)}" exec $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+
 # The pinned Nu Html Checker and Lighthouse (tools/webchecks, npm). Without npm the HTML validity
 # test skips with a message (CI installs Node and fails instead).
 WEBCHECKS := tools/webchecks/node_modules/.installed
@@ -71,4 +82,4 @@ bench: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev webchecks run test lint lighthouse bench clean
+.PHONY: help install install-dev webchecks run serve test lint lighthouse bench clean

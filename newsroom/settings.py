@@ -3,13 +3,17 @@ Settings for the Newsroom project.
 
 Everything that differs between a laptop and production comes from environment variables,
 read through the helpers below. Local defaults are safe: SQLite and a file cache under ``var/``,
-and a development secret key that exists only while ``DEBUG`` is on. Production
-(``DEBUG`` off) refuses to start without ``SECRET_KEY``.
+and a development secret key that exists only while ``DEBUG`` is on. With ``DEBUG`` off the
+site refuses to start without ``SECRET_KEY``; the production profile (``DJANGO_ENV=production``)
+also requires ``ALLOWED_HOSTS``, ``DATABASE_URL`` and a mail configuration, and turns on HTTPS,
+HSTS, secure cookies and JSON logs (``manage.py check --deploy`` reports nothing; see
+"Production" in the README).
 """
 
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -47,6 +51,58 @@ def development_secret_key():
     return key_file.read_text().strip()
 
 
+# Email backends that deliver nothing (Django's mail.E001 calls them development-only).
+DEVELOPMENT_MAILERS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+}
+SMTP_MAILER = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def production_problems():
+    """
+    What keeps the production profile from starting, all of it at once: a deploy that fixes
+    one variable should not then learn of the next.
+    """
+    problems = []
+    if env_bool("DEBUG", default=False):
+        problems.append("DEBUG is on: production runs with DEBUG off (unset it or set DEBUG=0)")
+    key = env("SECRET_KEY")
+    if not key:
+        problems.append(
+            "SECRET_KEY is not set: a random string of at least 50 characters, kept secret "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    elif len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        problems.append("SECRET_KEY is too weak: at least 50 characters, 5 of them different")
+    if not env_list("ALLOWED_HOSTS"):
+        problems.append("ALLOWED_HOSTS is not set: the site's host names, comma-separated")
+    if not env("DATABASE_URL"):
+        problems.append("DATABASE_URL is not set: postgres://user:password@host:5432/name")
+    backend = env("MAILER_BACKEND")
+    if not env("EMAIL_URL") and (not backend or backend in DEVELOPMENT_MAILERS or backend == SMTP_MAILER):
+        problems.append(
+            "EMAIL_URL is not set: the SMTP server, smtp+tls://user:password@host:587 "
+            "(or MAILER_BACKEND naming a production email backend configured by its own settings)"
+        )
+    return problems
+
+
+# The deployment profile: "development" (the default: a laptop, the tests, the benchmark) or
+# "production" (DJANGO_ENV=production), which refuses to start while anything it needs is missing.
+DJANGO_ENV = env("DJANGO_ENV", "development").lower()
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be development or production, not {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+if PRODUCTION and (problems := production_problems()):
+    raise ImproperlyConfigured(
+        "The production profile (DJANGO_ENV=production) refuses to start:\n"
+        + "".join(f"  - {problem}\n" for problem in problems)
+        + 'Set them in the environment (see "Production" in the README).'
+    )
+
 DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = env("SECRET_KEY")
@@ -62,7 +118,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Staff sign-in: lockout page, idle expiry, two-factor enrolment (accounts/). Before the admin,
+    # so that its admin/base_site.html (the enrolment link) is the one found.
+    "accounts",
+    # The admin, with accounts' site as admin.site (optional TOTP, enrolment when required).
+    "accounts.apps.NewsroomAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -77,6 +137,14 @@ INSTALLED_APPS = [
     # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).
     "pagecache",
     "consent",
+    # manage.py backup and restore: the database, media and originals in one archive (backups/).
+    "backups",
+    # Probes (/healthz, /readyz), request ids, JSON logs, forgiving static files (ops/).
+    "ops",
+    # Login lockout (django-axes) and TOTP devices (django-otp): third-party apps with their tables.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 # `make bench` only (bench/run.py sets NEWSROOM_BENCH=1): the benchmark's app, with the data
 # generator and its bare view. The product never imports it, and nothing else installs it.
@@ -84,6 +152,10 @@ if env_bool("NEWSROOM_BENCH"):
     INSTALLED_APPS.append("bench")
 
 MIDDLEWARE = [
+    # First: the request's id (X-Request-ID) for every response and log record, and the access log.
+    "ops.middleware.RequestIdMiddleware",
+    # /healthz and /readyz, before the HTTPS redirect, the host check and the page cache (ops/).
+    "ops.middleware.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified for any GET whose ETag or Last-Modified the browser already has.
@@ -96,10 +168,17 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a TOTP code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs staff out after NEWSROOM_STAFF_IDLE_MINUTES without activity; touches only requests
+    # that carry a session cookie (accounts/).
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # request.cookie_consent for views and templates; sets no headers (consent/).
     "consent.middleware.CookieConsentMiddleware",
+    # Turns a login refused by django-axes into the lockout page; last, as axes asks.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -159,6 +238,12 @@ else:
         }
     }
 
+# django-axes first: it refuses a locked-out username or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -179,6 +264,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # served by whitenoise as they are; everything else stays under STATIC_URL, hashed.
 WHITENOISE_ROOT = BASE_DIR / "webroot"
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
+# Cached for ever: files whose name carries the manifest's 12-hex-digit hash (site.1a2b3c4d5e6f.css).
+# whitenoise's own test asks the storage about guessed names (ops/staticfiles.py says why not).
+WHITENOISE_IMMUTABLE_FILE_TEST = rf"^/{STATIC_URL.strip('/')}/.+\.[0-9a-f]{{12}}\.\w+$"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -205,29 +293,113 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            # whitenoise's hashed, compressed files; a name missing from the manifest falls back
+            # to its unhashed URL with a warning instead of failing the page (ops/staticfiles.py).
+            else "ops.staticfiles.ForgivingManifestStaticFilesStorage"
         )
     },
 }
 
-# Mail: printed to the console unless a real backend is configured (tests use memory).
+
+def smtp_mailer(url):
+    """
+    A MAILERS entry from EMAIL_URL: ``smtp://`` (plain, port 25), ``smtp+tls://`` (STARTTLS, 587)
+    or ``smtps://`` (TLS, 465); user and password URL-encoded; ``?timeout=`` seconds (10).
+    """
+    schemes = {"smtp": {}, "smtp+tls": {"use_tls": True}, "smtps": {"use_ssl": True}}
+    parts = urlsplit(url)
+    # The URL holds a password: errors name the scheme, never the URL.
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL must be smtp://, smtp+tls:// or smtps://host[:port], not a {parts.scheme!r} URL."
+        )
+    query = parse_qs(parts.query)
+    try:
+        options = {
+            "host": parts.hostname,
+            "timeout": float(query.get("timeout", ["10"])[0]),
+            **schemes[parts.scheme],
+        }
+        if parts.port:
+            options["port"] = parts.port
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a malformed port or timeout.") from None
+    if parts.username:
+        options["username"] = unquote(parts.username)
+        options["password"] = unquote(parts.password or "")
+    return {"BACKEND": SMTP_MAILER, "OPTIONS": options}
+
+
+# Mail: SMTP when EMAIL_URL is set; otherwise MAILER_BACKEND, printed to the console by default
+# (tests use memory). Production requires one that delivers (see production_problems above).
+EMAIL_URL = env("EMAIL_URL")
 MAILERS = {
-    "default": {"BACKEND": env("MAILER_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+    "default": (
+        smtp_mailer(EMAIL_URL)
+        if EMAIL_URL
+        else {"BACKEND": env("MAILER_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+    )
 }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = env("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
+# Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware): no MIME
+# sniffing, the referrer only to this site, no framing by any site.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = "DENY"
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    # The TLS-terminating proxy in front (nginx, a load balancer) must set X-Forwarded-Proto, and
+    # replace any the client sent; request.is_secure() trusts it (the consent cookie's Secure too).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
 
+# The production profile: HTTPS only, behind that proxy.
+if PRODUCTION:
+    # Plain-HTTP requests are redirected to HTTPS (the proxy may do it first; the probes are
+    # answered before this, see ops/).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # HSTS: browsers use HTTPS only for this host for SECURE_HSTS_SECONDS (a year; try 3600 on a
+    # first roll-out). Subdomains and the browsers' preload list reach beyond this site and are
+    # hard to undo, so they are opt-in, and check --deploy's reminders of them (W005, W021) are
+    # silenced while they are off: deciding against them is a decision, not an oversight.
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_INCLUDE_SUBDOMAINS:
+        SILENCED_SYSTEM_CHECKS.append("security.W005")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+    # No script reads either cookie: the desk's scripts and CKEditor send the form's token.
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = True
+
+# Logs: one JSON object per line on stdout in production (LOG_FORMAT=json), with the request's id
+# on every record (ops/); the bare message on stderr otherwise, as runserver's own lines. The
+# access log (a line per request: method, path, status, duration) is on in production.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
+NEWSROOM_ACCESS_LOG = env_bool("NEWSROOM_ACCESS_LOG", PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ops.jsonlog.RequestIdFilter"}},
+    "formatters": {"json": {"()": "ops.jsonlog.JsonFormatter"}, "text": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+# /readyz: how long the database and cache checks may take, in seconds, before it answers 503.
+NEWSROOM_READYZ_TIMEOUT = float(env("NEWSROOM_READYZ_TIMEOUT", "2"))
 
 # --- Newsroom ---------------------------------------------------------------------------------
 
@@ -315,3 +487,45 @@ NEWSROOM_COOKIE_CONSENT_NAME = env("NEWSROOM_COOKIE_CONSENT_NAME", "newsroom_con
 # Non-essential script run only with consent, served by /consent/scripts.js and never put in a
 # page: a script URL (https://..., //... or /...) or inline JavaScript. Empty: none.
 NEWSROOM_ANALYTICS_SNIPPET = env("NEWSROOM_ANALYTICS_SNIPPET", "")
+
+# --- Accounts (accounts/) ---------------------------------------------------------------------
+
+# Where the admin lives: "admin/" by default; any path, e.g. "desk-4f7a/" (slashes around it are
+# tidied). robots.txt, the emails' links and the lockout page follow it (reverse('admin:index')).
+NEWSROOM_ADMIN_URL = env("NEWSROOM_ADMIN_URL", "admin/").strip("/") + "/"
+if NEWSROOM_ADMIN_URL == "/":
+    raise ImproperlyConfigured("NEWSROOM_ADMIN_URL must name a path, such as admin/ or desk/.")
+
+# Login lockout (django-axes): after NEWSROOM_LOGIN_FAILURE_LIMIT failed logins for one username
+# (from anywhere) or from one address (for any username), logins are refused, with a page saying
+# when to try again, until NEWSROOM_LOGIN_COOLOFF_MINUTES have passed since the last failure.
+# Both are read through accounts/lockout.py at each attempt.
+NEWSROOM_LOGIN_FAILURE_LIMIT = int(env("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
+NEWSROOM_LOGIN_COOLOFF_MINUTES = int(env("NEWSROOM_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.cool_off"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A login tried while locked out counts as a failure and starts the cool-off again (the lockout
+# page says so): guessing on through the lockout only prolongs it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# A successful login clears only that user's failures from that address (accounts/lockout.py):
+# axes' own reset would also clear every failure recorded against the address, for any username.
+AXES_RESET_ON_SUCCESS = False
+# The client's address for the lockout: REMOTE_ADDR, unless NEWSROOM_CLIENT_IP_HEADER names the
+# header a reverse proxy sets (X-Forwarded-For, X-Real-IP). Only set it behind such a proxy: the
+# header is the client's word otherwise. With X-Forwarded-For, the address is the one appended by
+# the nearest of NEWSROOM_TRUSTED_PROXY_COUNT proxies (counted from the right).
+NEWSROOM_CLIENT_IP_HEADER = env("NEWSROOM_CLIENT_IP_HEADER")
+NEWSROOM_TRUSTED_PROXY_COUNT = int(env("NEWSROOM_TRUSTED_PROXY_COUNT", "1"))
+AXES_CLIENT_IP_CALLABLE = "accounts.clientip.client_ip"
+
+# A staff session ends after this many minutes without a request from its user (0: never).
+# The desk's presence heartbeat does not count as activity (accounts/middleware.py).
+NEWSROOM_STAFF_IDLE_MINUTES = int(env("NEWSROOM_STAFF_IDLE_MINUTES", "60"))
+
+# Two-factor authentication (django-otp, TOTP): optional for staff, who enrol from the admin's
+# "Two-factor authentication" link; once enrolled, the login asks for the code. With this on, a
+# chief editor without a confirmed device is sent to enrolment before anything else in the admin.
+NEWSROOM_REQUIRE_2FA_FOR_CHIEF_EDITORS = env_bool("NEWSROOM_REQUIRE_2FA_FOR_CHIEF_EDITORS", False)
+OTP_TOTP_ISSUER = NEWSROOM_SITE_NAME

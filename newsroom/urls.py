@@ -17,10 +17,14 @@ admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Desk"
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    # NEWSROOM_ADMIN_URL ("admin/" by default); everything else finds it with reverse("admin:...").
+    path(settings.NEWSROOM_ADMIN_URL, admin.site.urls),
     # Images uploaded inside the editor become Photos (articles/uploads.py). The package's own
     # upload view (django_ckeditor_5.urls) is deliberately not routed: it keeps any file as named.
     path("ckeditor5/upload/", uploads.editor_image_upload, name="photo_editor_upload"),
+    # The load balancer's probes, /healthz and /readyz (answered by ops.middleware.ProbeMiddleware;
+    # routed here so that they reverse and no section takes their addresses).
+    path("", include("ops.urls")),
     # Cookie consent: before the articles' <section_slug>/ catch-all (see the consent app).
     path("", include("consent.urls")),
     path("cookie-policy/", tagged(cookie_policy, SITE, params=()), name="cookie_policy"),

@@ -27,6 +27,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import curation, renditions, revisions, roles, workflow
@@ -101,7 +102,8 @@ class Command(BaseCommand):
             self.stdout.write(line)
         for warning in loader.warnings:
             self.stderr.write(self.style.WARNING(warning))
-        self.stdout.write(self.style.SUCCESS(f"Site: {SITE_URL}  Admin: {SITE_URL}admin/"))
+        admin_url = SITE_URL.rstrip("/") + reverse("admin:index")
+        self.stdout.write(self.style.SUCCESS(f"Site: {SITE_URL}  Admin: {admin_url}"))
 
 
 class DemoLoader:

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.core.signals import request_finished
+
+
+class OpsConfig(AppConfig):
+    name = "ops"
+    verbose_name = "Operations"
+
+    def ready(self):
+        from ops import requestid
+
+        # The request's id stays current until its response is closed, not only until the
+        # middleware returns: Django logs an error response (django.request) after every
+        # middleware has run, and a streamed body is sent later still.
+        request_finished.connect(requestid.unbind, dispatch_uid="ops.requestid.unbind")
