@@ -512,6 +512,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
 # A successful login clears only that user's failures from that address (accounts/lockout.py):
 # axes' own reset would also clear every failure recorded against the address, for any username.
 AXES_RESET_ON_SUCCESS = False
+# No "AXES: BEGIN …" line at every start: logs go to stdout, where a command's output is data
+# (manage.py shell -c, dumpdata).
+AXES_VERBOSE = False
 # The client's address for the lockout: REMOTE_ADDR, unless NEWSROOM_CLIENT_IP_HEADER names the
 # header a reverse proxy sets (X-Forwarded-For, X-Real-IP). Only set it behind such a proxy: the
 # header is the client's word otherwise. With X-Forwarded-For, the address is the one appended by
