@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff and the migrations check"
 	@echo "make lighthouse  Lighthouse on home, a section and an article, mobile and desktop (tools/webchecks)"
 	@echo "make bench  generate 100,000 stories and measure gunicorn and nginx with wrk (bench/RESULTS.md)"
+	@echo "make bench-publishing  60 s of 64 readers while an editor publishes every second (bench/RESULTS.md)"
 
 # The virtualenv, made with a Python 3.12+ found by scripts/find-python.
 $(PY):
@@ -79,7 +80,13 @@ lighthouse: install webchecks
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Load while publishing (bench/publishing_load.py): wrk's 64 readers straight to gunicorn (:8101,
+# Redis database 7) for 60 s while an editor takes a workflow transition every second, on a copy
+# of make bench's newsroom (newsroom_publishing_bench; BENCH_ARGS=--recreate copies it again).
+bench-publishing: install
+	$(PY) bench/publishing_load.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev webchecks run serve test lint lighthouse bench clean
+.PHONY: help install install-dev webchecks run serve test lint lighthouse bench bench-publishing clean

@@ -250,7 +250,11 @@ def write(label, results):
 
 
 def render(label, results):
-    section = markdown(label, results)
+    write_section(label, markdown(label, results))
+
+
+def write_section(label, section):
+    """Put ``section`` between ``label``'s markers in RESULTS.md (added at the end if missing)."""
     text = RESULTS_MD.read_text() if RESULTS_MD.exists() else "# Reader performance benchmark\n"
     pattern = re.compile(rf"<!-- bench:{label}:start -->.*?<!-- bench:{label}:end -->", re.DOTALL)
     if pattern.search(text):

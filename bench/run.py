@@ -178,10 +178,10 @@ def tool(name):
     return found
 
 
-def ensure_ports_free():
+def ensure_ports_free(ports=PORTS):
     import socket
 
-    for port in PORTS:
+    for port in ports:
         with socket.socket() as sock:
             sock.settimeout(0.5)
             if sock.connect_ex(("127.0.0.1", port)) == 0:
@@ -499,11 +499,16 @@ def parse_wrk(output):
     }
 
 
-def wrk(url, *, connections, duration, cookie=None, timeout_s=30):
+def wrk(url, *, connections, duration, cookie=None, timeout_s=30, script=None, script_args=()):
+    """wrk's output, its wall time and its command; ``script`` (a Lua file) gets ``script_args``."""
     args = [tool("wrk"), "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout_s}s", "--latency"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
+    if script:
+        args += ["-s", str(script)]
     args.append(url)
+    if script_args:
+        args += ["--", *(str(arg) for arg in script_args)]
     started = time.monotonic()
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

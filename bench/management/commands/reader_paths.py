@@ -1,0 +1,19 @@
+"""
+``manage.py reader_paths --stories N``: the addresses `make bench-publishing`'s readers cycle over,
+as JSON ``{kind: [path]}`` on stdout (bench/publishing.py, ``reader_paths``).
+"""
+
+from django.core.management.base import BaseCommand
+
+from bench import publishing
+
+
+class Command(BaseCommand):
+    help = "Print the reader addresses of make bench-publishing as JSON, by kind."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--stories", type=int, default=5, help="How many stories the editor works on.")
+
+    def handle(self, *args, stories, **options):
+        paths = publishing.reader_paths(stories=publishing.edited_stories(stories))
+        self.stdout.write(publishing.dumps(paths))
