@@ -3,7 +3,8 @@ What a reader page shows, as cache tags, and which tags a change refreshes.
 
 Views tag their responses, and the blocks they keep, with these names (``pagecache``
 ``tag`` and ``cached_blocks``); the workflow, the curation service and the admin call the
-``*_changed`` functions from ``transaction.on_commit``.
+``*_changed`` functions inside their transaction: the purge is recorded with the change and
+done once it commits (``pagecache.invalidate_on_commit``).
 One module, so that what a page declares and what a change invalidates cannot drift apart.
 
 * ``site``: every page (section menu, photos and credits, bylines). Rare, global edits.
@@ -13,8 +14,6 @@ One module, so that what a page declares and what a change invalidates cannot dr
 * ``section:<id>``: the section's pages, and article pages whose Related News fills from it.
 * ``article:<id>``: the story's own page and every page that shows it in a block.
 """
-
-from django.db import transaction
 
 import pagecache
 
@@ -51,13 +50,13 @@ def visibility_changed(*, article_pk, section_pks):
     its page, its sections' pages and every listing (the next scheduled change is recomputed
     after any invalidation)."""
     tags = [LISTING, article(article_pk), *(section(pk) for pk in section_pks if pk)]
-    transaction.on_commit(lambda: pagecache.invalidate(*tags))
+    pagecache.invalidate_on_commit(*tags)
 
 
 def picks_changed():
-    transaction.on_commit(lambda: pagecache.invalidate(PICKS))
+    pagecache.invalidate_on_commit(PICKS)
 
 
 def site_changed():
     """Sections, bylines, photos or credits changed: every page may show them."""
-    transaction.on_commit(lambda: pagecache.invalidate(SITE))
+    pagecache.invalidate_on_commit(SITE)

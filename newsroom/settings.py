@@ -216,15 +216,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # every process on the server (workers, cron, manage.py shell): a change one of them makes is seen
 # by the others at once (see "Reader performance" in the README).
 REDIS_URL = env("REDIS_URL")
+# While Redis is unreachable or stalled, pages are served from the database (ops/rediscache.py):
+# a call gives up after REDIS_TIMEOUT seconds, and a process that saw one fail leaves Redis alone
+# for REDIS_RETRY_SECONDS, then does the purges it missed before it reads the cache again.
+REDIS_TIMEOUT = float(env("REDIS_TIMEOUT", "0.5"))
+REDIS_RETRY_SECONDS = float(env("REDIS_RETRY_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "ops.rediscache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "newsroom"),
-            # Kept pages and blocks are HTML, about 45 KB a story page; zlib makes that about
-            # 10 KB for 0.03 ms per hit (0.3 ms per store). Entries stored uncompressed still read.
-            "OPTIONS": {"COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor"},
+            "OPTIONS": {
+                # Kept pages and blocks are HTML, about 45 KB a story page; zlib makes that about
+                # 10 KB for 0.03 ms per hit (0.3 ms per store). Entries stored uncompressed still read.
+                "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+                "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+                "RETRY_AFTER": REDIS_RETRY_SECONDS,
+            },
         }
     }
 else:
@@ -418,6 +428,9 @@ NEWSROOM_PREVIEW_MAX_AGE = int(env("NEWSROOM_PREVIEW_MAX_AGE", str(48 * 3600)))
 # take-downs, picks) is registered by the articles app (articles/apps.py).
 NEWSROOM_PAGE_CACHE_ALIAS = "default"
 NEWSROOM_PAGE_CACHE_TTL = int(env("NEWSROOM_PAGE_CACHE_TTL", "300"))
+# How often each process looks for purges that could not land when their change committed (the
+# cache away), and does them (pagecache/purges.py): one small query per interval, 0 for never.
+NEWSROOM_PURGE_CHECK_SECONDS = float(env("NEWSROOM_PURGE_CHECK_SECONDS", "1"))
 # What reader pages tell browsers and shared caches (nginx, a CDN): a one-second shared copy,
 # served stale while it refreshes or while the application is down.
 NEWSROOM_READER_CACHE_CONTROL = {

@@ -15,6 +15,9 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # nothing would invalidate it. Tests of the cache turn it on with the ``page_cache`` fixture and
 # run their on-commit callbacks.
 NEWSROOM_PAGE_CACHE_TTL = 0
+# Nor does a request look for pending purges: a query once a second would land in tests that
+# count queries at random. Tests of it turn it on (tests/pagecache/test_purges.py).
+NEWSROOM_PURGE_CHECK_SECONDS = 0
 
 # Without Redis, tests keep the cache in memory (the file cache of the real default is shared by
 # every process, a dev server included); the cross-process test runs that default in subprocesses.

@@ -19,8 +19,10 @@ has changed. The design:
   moves the tags (a new random token each), so every page that showed a changed thing is
   refreshed on its next request, in every process sharing the cache: Redis in production, a
   file cache under ``var/`` on one server without it (see the README). The application calls it
-  from ``transaction.on_commit`` only, so a rolled-back change invalidates nothing and a reader
-  never gets a page rendered from uncommitted data.
+  after commit only (:func:`invalidate_on_commit`), so a rolled-back change invalidates nothing
+  and a reader never gets a page rendered from uncommitted data; the purge is recorded in the
+  database with the change and retried until it lands, even across a cache outage or a crash
+  (``purges``).
 * A hit costs one cache round trip: each process remembers which tags a page had the last time
   it saw it (the most recently used pages), and asks for the page and those tags' versions
   together (if the page's tags have changed since, a second ``get_many`` reads the others).
@@ -48,14 +50,34 @@ has changed. The design:
 The HTTP caching headers for shared caches (``Cache-Control: public, max-age, s-maxage,
 stale-while-revalidate, stale-if-error``) are set by the middleware too, for every response it
 would store, so nginx or a CDN in front can hold pages for ``s-maxage`` seconds (one) and keep
-serving a stale copy while it refreshes or when the application is down.
+serving a stale copy while it refreshes or when the application is down. A 404 or 410 on a
+reader's request gets the same headers, so that those caches store it over the page they hold
+(see ``middleware``).
 
 Modules: ``declare`` (what views say), ``keys`` (the address a page is kept under), ``store``
-(versions, generation, entries), ``blocks``, ``middleware``, ``registry``.
+(versions, generation, entries), ``purges`` (the outbox of invalidations), ``blocks``,
+``middleware``, ``registry``.
 """
 
 from pagecache.blocks import cached_blocks
 from pagecache.declare import tag, tagged, uses_params
 from pagecache.store import Start, invalidate, started
 
-__all__ = ["Start", "cached_blocks", "invalidate", "started", "tag", "tagged", "uses_params"]
+
+def invalidate_on_commit(*tags):
+    """Refresh what shows ``tags`` once the current transaction commits, come what may (``purges``)."""
+    from pagecache import purges  # its model cannot be imported before the apps are loaded
+
+    purges.invalidate_on_commit(*tags)
+
+
+__all__ = [
+    "Start",
+    "cached_blocks",
+    "invalidate",
+    "invalidate_on_commit",
+    "started",
+    "tag",
+    "tagged",
+    "uses_params",
+]

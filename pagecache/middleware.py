@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from pagecache import encoding, keys, store
+from pagecache import encoding, keys, purges, store
 from pagecache.declare import TAGS_ATTRIBUTE
 
 # Headers a stored page keeps; everything else is recomputed. (A view that sets its own ETag
@@ -31,8 +31,26 @@ KEPT_HEADERS = (
 )
 
 
+# A page that is gone (a story taken down: 410) or missing (404).
+GONE_STATUSES = (404, 410)
+
+
 def set_shared_cache_headers(response):
     patch_cache_control(response, **settings.NEWSROOM_READER_CACHE_CONTROL)
+
+
+def set_gone_cache_headers(response):
+    """
+    A reader's 404 or 410 carries the headers of the page it replaces (``s-maxage`` above all).
+    RFC 9111 lets a shared cache store any final status that has explicit freshness, and each
+    one then stores it over the 200 it held, so the next request gets the 410, and keeps it no
+    longer than a page (a story put back is seen as fast as a change). Without them each applies
+    its own defaults: Varnish keeps a 410 for its default TTL (two minutes), CDNs differ, and
+    nginx stores only 200, 301 and 302, so its background refresh (stale-while-revalidate)
+    fetches the 410, throws it away and goes on serving the stale 200.
+    """
+    if not response.has_header("Cache-Control"):
+        set_shared_cache_headers(response)
 
 
 class PageCacheMiddleware:
@@ -48,6 +66,8 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Purges that could not land (the cache away when a change committed) before any read.
+        purges.catch_up()
         if not self._cacheable_request(request):
             return self.get_response(request)
         # The query string narrowed, with the cache on or off; a key per content coding.
@@ -56,6 +76,8 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             if self._storable(response):
                 self._prepare(response)
+            elif response.status_code in GONE_STATUSES:
+                set_gone_cache_headers(response)
             return response
         cache = store.cache()
         now = timezone.now()
@@ -70,6 +92,8 @@ class PageCacheMiddleware:
         if self._storable(response):
             self._prepare(response)
             self._store(cache, page_keys, coding, response, since=store.started(request))
+        elif response.status_code in GONE_STATUSES:
+            set_gone_cache_headers(response)
         return response
 
     def _cacheable_request(self, request):

@@ -42,17 +42,26 @@ def _new_version():
     return secrets.randbits(62)
 
 
+class PurgeFailed(Exception):
+    """The cache did not take an invalidation: pages showing its tags may still be served."""
+
+
 def invalidate(*tags):
     """
     Refresh every cached page and block showing any of ``tags``, and recompute the next
-    scheduled change (call from ``transaction.on_commit``).
+    scheduled change (the application calls it through ``purges``, which retries it until it
+    lands). Raises ``PurgeFailed`` if the cache did not take it.
     """
     if tags:
         store = cache()
         # The generation first: whoever then reads a moved tag also reads the moved generation
         # (``_tag_versions`` reads them in the other order), even where writes are not atomic.
-        store.set(GENERATION_KEY, _new_version(), None)
-        store.set_many({TAG_PREFIX + str(t): _new_version() for t in set(tags)}, None)
+        # set_many answers the keys it could not store (Django's contract; set() answers nothing).
+        failed = store.set_many({GENERATION_KEY: _new_version()}, None)
+        if not failed:
+            failed = store.set_many({TAG_PREFIX + str(t): _new_version() for t in set(tags)}, None)
+        if failed:
+            raise PurgeFailed(f"the cache did not store {', '.join(sorted(failed))}")
 
 
 class Start(typing.NamedTuple):

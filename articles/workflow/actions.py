@@ -7,7 +7,9 @@ One small action per transition. Every action runs the same way (``Action.run``)
 all in one database transaction, on the locked row rather than the caller's copy. Two editors
 pressing Publish together therefore give one transition: the second waits for the lock, then
 finds the story already published and is refused. Side effects (cache refreshes, emails) are
-scheduled with ``transaction.on_commit``, so a refused or rolled-back action has none.
+scheduled with ``transaction.on_commit``, so a refused or rolled-back action has none; once
+committed, the action is done even if one of them fails (a cache purge is retried until it
+lands, see ``pagecache.purges``; an email that cannot be sent is logged).
 """
 
 from django.db import transaction
@@ -124,7 +126,9 @@ class Action:
         )
         if self.transition.affects_readers:
             cachetags.visibility_changed(article_pk=pk, section_pks={*sections, article.section_id})
-        transaction.on_commit(lambda: notifications.transition_taken(event_id=event.pk))
+        # robust: an email that cannot be sent is logged; the transition has committed, and the
+        # editor is told it is done (the audit trail and the desk show it to the people concerned).
+        transaction.on_commit(lambda: notifications.transition_taken(event_id=event.pk), robust=True)
         return event
 
 

@@ -1,7 +1,9 @@
 """
 Take due embargoes and expiries. Safe to run from cron every minute: it is idempotent, and
 readers never depend on it running on time (``published()`` compares with the clock itself);
-it records the change in the audit trail and lets caches know.
+it records the change in the audit trail and lets caches know. It also does the page cache
+purges that could not land when their change committed (the cache was away, or the process
+died right after the commit): see ``pagecache.purges``.
 
     * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
 """
@@ -9,6 +11,7 @@ it records the change in the audit trail and lets caches know.
 from django.core.management.base import BaseCommand
 
 from articles import workflow
+from pagecache import purges
 
 
 class Command(BaseCommand):
@@ -22,3 +25,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Taken down: {article.headline}")
         if options["verbosity"] > 1 or went_live or taken_down:
             self.stdout.write(f"{len(went_live)} published, {len(taken_down)} taken down.")
+        try:
+            purged = purges.retry_pending()
+        except Exception as error:  # the cache still away: the next run, or a process, does them
+            self.stderr.write(f"Pending page cache purges not done yet ({type(error).__name__}: {error}).")
+        else:
+            if purged:
+                self.stdout.write(f"{purged} pending page cache purge(s) done.")

@@ -1,0 +1,109 @@
+"""
+Purges that are never lost: a committed change's cache refresh lands, however long the cache is
+away, and a failure to land it never turns the change into an error.
+
+A change calls :func:`invalidate_on_commit` inside its transaction. That writes a
+:class:`~pagecache.models.PendingPurge` row with the tags, in the same transaction (no commit,
+no row; a commit, always a row), and purges once it commits. A purge that landed deletes its row.
+One that failed is logged, not raised: the change is done, and the editor is told so. Its row
+stays, and whoever runs next does it:
+
+* every process, on its next request, at most once per ``NEWSROOM_PURGE_CHECK_SECONDS`` (the
+  page cache middleware calls :func:`catch_up`), which also covers a process that never saw the
+  cache fail: Redis may come back with every entry it had, and only the database knows what
+  changed while it was away;
+* a process that saw the cache fail, before it reads the cache again (``ops.rediscache`` runs
+  :func:`retry_pending` as its recovery hook and keeps the cache unused until it succeeds);
+* ``manage.py publish_scheduled``, every minute from cron, even if the process that made the
+  change died right after the commit.
+"""
+
+import contextlib
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import F
+
+from pagecache import store
+from pagecache.models import PendingPurge
+
+logger = logging.getLogger(__name__)
+
+_last_check = float("-inf")
+_check_lock = threading.Lock()
+
+
+def invalidate_on_commit(*tags):
+    """Record a purge of ``tags`` with the current transaction, and do it once it commits."""
+    tags = sorted(set(tags))
+    if not tags:
+        return
+    purge = PendingPurge.objects.create(tags=tags)
+    transaction.on_commit(lambda: purge_now(purge))
+
+
+def purge_now(purge):
+    """Move ``purge``'s tags and forget it; on failure, log it and leave it for a retry."""
+    try:
+        store.invalidate(*purge.tags)
+    except Exception as error:  # whatever failed, the commit stands and the row is retried
+        logger.warning(
+            "Page cache purge of %s failed after its change committed (%s: %s); it is retried.",
+            ", ".join(purge.tags),
+            type(error).__name__,
+            error,
+        )
+        _note_failure(purge.pk, error)
+        return False
+    try:
+        PendingPurge.objects.filter(pk=purge.pk).delete()
+    except DatabaseError:
+        logger.warning("Purge %s landed, but its row could not be deleted: it is done again.", purge.pk)
+    return True
+
+
+def _note_failure(pk, error):
+    # The row itself is what matters, and it is there: the count and error are for the operator.
+    with contextlib.suppress(DatabaseError):
+        PendingPurge.objects.filter(pk=pk).update(
+            attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:1000]
+        )
+
+
+def retry_pending():
+    """
+    Do every pending purge (their tags together, in one invalidation) and delete them: the
+    number done. Raises if the purge fails (the rows stay), or if the database cannot be read.
+    """
+    pending = list(PendingPurge.objects.values_list("pk", "tags"))
+    if not pending:
+        return 0
+    tags = {tag for _, purge_tags in pending for tag in purge_tags}
+    store.invalidate(*tags)
+    PendingPurge.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+    logger.info("Page cache: %d pending purge(s) done (%s).", len(pending), ", ".join(sorted(tags)))
+    return len(pending)
+
+
+def catch_up():
+    """
+    Do the pending purges if this process has not looked for some in the last
+    ``NEWSROOM_PURGE_CHECK_SECONDS`` (0: never here; the cron command and recovery still do).
+    Never raises: a reader's request goes on, and the next check tries again.
+    """
+    global _last_check
+    interval = settings.NEWSROOM_PURGE_CHECK_SECONDS
+    if interval <= 0:
+        return
+    with _check_lock:
+        now = time.monotonic()
+        if now - _last_check < interval:
+            return
+        _last_check = now
+    try:
+        retry_pending()
+    except Exception as error:  # the cache or the database away: the breaker or the next check
+        logger.debug("Pending purges not done yet: %s: %s", type(error).__name__, error)
