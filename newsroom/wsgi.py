@@ -7,3 +7,11 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
 application = get_wsgi_application()
+
+from django.conf import settings  # noqa: E402
+
+from ops.postgresql.base import limit_waits  # noqa: E402
+
+# A web process waits for the database's answer DATABASE_QUERY_TIMEOUT seconds at most; commands do
+# not import this module, and are not bounded (ops/postgresql/).
+limit_waits(settings.DATABASE_QUERY_TIMEOUT)

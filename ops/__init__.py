@@ -19,6 +19,9 @@ Running the site in production: what a load balancer, a log collector and a depl
   (method, path, status, duration). The header is set outside the page cache, on every response:
   a stored page never keeps it (``pagecache.middleware.KEPT_HEADERS``), a hit gets its own, and
   nothing varies on it.
+* **The database failing** (``ops.database``, ``ops.postgresql``): a request whose database work
+  fails gets a 503 page with ``Retry-After``, never the 500 page, and one log record; in a web
+  process no wait for PostgreSQL's answer outlasts ``DATABASE_QUERY_TIMEOUT``.
 * **Static files** (``ops.staticfiles``): a missing manifest entry costs one unhashed URL and a
   warning, never a page.
 """

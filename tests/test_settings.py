@@ -27,6 +27,9 @@ SETTINGS_VARIABLES = {
     "MAILER_BACKEND",
     "LOG_FORMAT",
     "NEWSROOM_ACCESS_LOG",
+    "DATABASE_CONNECT_TIMEOUT",
+    "DATABASE_QUERY_TIMEOUT",
+    "DATABASE_STATEMENT_TIMEOUT",
     # Set by the browser tests for Playwright's thread; it turns async.E001 on in check --deploy.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -73,7 +76,7 @@ def test_database_url_selects_postgresql():
     result = import_settings(DEBUG="1", DATABASE_URL="postgres://postgres@127.0.0.1:5432/test")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "django.db.backends.postgresql"
+    assert result.stdout.split()[-1] == "ops.postgresql"
 
 
 def test_malformed_boolean_is_a_clear_error():
@@ -299,3 +302,31 @@ def test_production_logs_are_json_lines_on_stdout_with_the_request_id(tmp_path):
     assert isinstance(access[0]["duration_ms"], float)
     assert access[1]["path"] == "/healthz" and access[1]["level"] == "DEBUG"  # probes log quietly
     assert len(access[1]["request_id"]) == 32
+
+
+def test_postgresql_gets_timeouts_keepalives_and_health_checks():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, django; django.setup(); from django.conf import settings; "
+            "d = settings.DATABASES['default']; print(json.dumps([d['CONN_HEALTH_CHECKS'], d['OPTIONS']]))",
+        ],
+        cwd=ROOT,
+        env=clean_environ(
+            DEBUG="1",
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/test",
+            DATABASE_CONNECT_TIMEOUT="3",
+            DATABASE_STATEMENT_TIMEOUT="20",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    health_checks, options = json.loads(result.stdout.splitlines()[-1])
+    assert health_checks is True
+    assert options["connect_timeout"] == 3
+    assert (options["keepalives"], options["keepalives_idle"]) == (1, 30)
+    assert options["options"] == "-c statement_timeout=20000"

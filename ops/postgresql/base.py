@@ -1,0 +1,55 @@
+"""
+Django's PostgreSQL backend, whose connections stop waiting for an answer after a bound.
+
+libpq's ``connect_timeout`` bounds a new connection and TCP keepalives find a peer that vanished
+from an idle one (both in ``DATABASES`` OPTIONS, ``newsroom/settings.py``). Neither helps once a
+query is on its way to a server that hangs (a frozen VM, a stopped process, a proxy that stalls):
+its kernel still acknowledges every byte, so the socket looks healthy, and psycopg would wait for
+the answer for ever, holding a gunicorn worker and with it every reader that worker serves, page
+cache hits included. psycopg 3 has no such bound of its own for queries (only for connecting), so
+its ``Connection.wait``, which every query, commit and rollback goes through, is given one here.
+
+The bound is for web processes only (``limit_waits``, called by ``newsroom/wsgi.py`` and
+``asgi.py``): a migration, a backup or a search index rebuild may rightly take minutes, and they
+serve no reader. A wait that runs out closes the connection (it is mid-conversation, of no use
+any more) and raises ``OperationalError``: Django's next health check replaces the connection,
+and ``ops.database`` answers the request with its 503 page.
+"""
+
+import types
+
+import psycopg
+from django.db.backends.postgresql import base
+
+# Seconds a web process waits for one answer (None: no limit, as in commands). See limit_waits.
+_answer_timeout = None
+
+
+def limit_waits(seconds):
+    """From now on, no wait of this process for the database's answer lasts over ``seconds`` (0: none)."""
+    global _answer_timeout
+    _answer_timeout = seconds or None
+
+
+class BoundedConnection(psycopg.Connection):
+    """A psycopg connection that waits for an answer no longer than ``limit_waits`` allows."""
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        limit = _answer_timeout
+        if limit is None:
+            return super().wait(gen, interval=interval, timeout=timeout)
+        bound = limit if timeout is None else min(limit, timeout)
+        try:
+            return super().wait(gen, interval=interval, timeout=bound)
+        except psycopg.errors._WaitTimeout:
+            # Halfway through an exchange with the server: nothing more can be said on it.
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {limit:g} s (DATABASE_QUERY_TIMEOUT)"
+            ) from None
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    # Django's backend connects through ``self.Database.connect`` and maps the driver's errors to
+    # its own through the same module: psycopg as it is, but connecting with BoundedConnection.
+    Database = types.SimpleNamespace(**{**vars(psycopg), "connect": BoundedConnection.connect})
