@@ -11,13 +11,23 @@ lose their front page to it, so those slugs are for the section model to refuse.
 from django.urls import path, register_converter
 
 from articles import feeds, views
+from articles.forms import EARLIEST, LATEST
 
 
 class FourDigitYearConverter:
+    """
+    A year of the archive, 1900 to 2999 (the search's date range): outside it, no route matches
+    and the answer is a 404. Django's date views compute the day after the one asked for, which
+    for 9999-12-31 does not exist (an OverflowError, not a 404).
+    """
+
     regex = "[0-9]{4}"
 
     def to_python(self, value):
-        return int(value)
+        year = int(value)
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise ValueError(f"No archive for the year {value}.")
+        return year
 
     def to_url(self, value):
         return f"{int(value):04d}"

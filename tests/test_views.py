@@ -454,6 +454,12 @@ def test_an_empty_archive_says_so(client):
         "/archive/2025/04/09/?page=2",
         "/archive/2025/04/09/?page=last",
         "/archive/2025/04/?page=x",
+        # Years no archive holds: the last day of 9999 has no next day to end its range.
+        "/archive/9999/12/31/",
+        "/archive/9999/",
+        "/archive/0001/01/01/",
+        "/archive/1899/12/31/",
+        "/archive/3000/01/",
     ],
 )
 def test_archive_bad_dates_and_pages_are_404(client, url):
