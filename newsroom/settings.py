@@ -162,6 +162,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     # brotli or gzip for what the page cache does not keep (it keeps every coding of a page).
     "pagecache.middleware.CompressionMiddleware",
+    # The 503 page when the database cannot answer, for whatever below queries it (ops/database.py).
+    "ops.database.DatabaseUnavailableMiddleware",
     # Whole pages for anonymous readers, before sessions are even looked at (pagecache/).
     "pagecache.middleware.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -205,7 +207,39 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'newsroom.sqlite3'}")
 if DATABASE_URL.startswith("sqlite:"):
     VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# A kept connection is tested (SELECT 1) by the first query of each request that uses it, so a
+# connection broken while the database was away is replaced by itself when it is back.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+# PostgreSQL that stops answering must cost a request seconds, never a worker for minutes (every
+# reader that worker would serve waits too, page cache hits included). In seconds:
+# - DATABASE_CONNECT_TIMEOUT: a new connection (libpq's connect_timeout; at least 2).
+# - DATABASE_QUERY_TIMEOUT: in a web process, one query or commit waiting for its answer
+#   (ops/postgresql/); commands, migrations and backups are not bounded. 0: no bound.
+# - DATABASE_STATEMENT_TIMEOUT: the server's statement_timeout, for every process; unset: the
+#   server's own setting (none by default), so that a migration on a big table is not cut short.
+# TCP keepalives find a server that vanished (a host gone, a dropped route) from an idle kept
+# connection within about a minute, instead of the kernel's two hours.
+# A request that meets any of these gets the 503 page with Retry-After (ops/database.py).
+DATABASE_CONNECT_TIMEOUT = int(env("DATABASE_CONNECT_TIMEOUT", "5"))
+DATABASE_QUERY_TIMEOUT = float(env("DATABASE_QUERY_TIMEOUT", "10"))
+DATABASE_STATEMENT_TIMEOUT = env("DATABASE_STATEMENT_TIMEOUT")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "ops.postgresql"
+    _database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # What DATABASE_URL's query string says (?connect_timeout=3) wins over the defaults.
+    for _name, _value in {
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+    }.items():
+        _database_options.setdefault(_name, _value)
+    if DATABASE_STATEMENT_TIMEOUT:
+        _statement_timeout = f"-c statement_timeout={float(DATABASE_STATEMENT_TIMEOUT) * 1000:.0f}"
+        _database_options["options"] = " ".join(
+            filter(None, [_database_options.get("options"), _statement_timeout])
+        )
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 # PostgreSQL keeps the covering columns of the reader indexes (INCLUDE); SQLite ignores them and
 # says so (models.W040). The index still orders and filters there, so the warning is noise.
@@ -408,6 +442,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+# Retry-After on the 503 page readers and the desk get while the database is unreachable, in
+# seconds (ops/database.py).
+NEWSROOM_DATABASE_RETRY_AFTER = int(env("NEWSROOM_DATABASE_RETRY_AFTER", "30"))
 # /readyz: how long the database and cache checks may take, in seconds, before it answers 503.
 NEWSROOM_READYZ_TIMEOUT = float(env("NEWSROOM_READYZ_TIMEOUT", "2"))
 
