@@ -1,11 +1,14 @@
 from functools import update_wrapper
 
+from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import path
+from django.views.decorators.csp import csp_override, csp_report_only_override
 
 from accounts import twofactor
 from accounts.forms import StaffLoginForm
+from ops.csp import admin_policy
 
 # What a chief editor who must enrol may still reach: enrolment itself, and the way out.
 ENROLMENT_EXEMPT_VIEWS = frozenset({"twofactor", "logout", "jsi18n"})
@@ -35,7 +38,23 @@ class NewsroomAdminSite(admin.AdminSite):
                 return redirect("admin:twofactor")
             return inner(request, *args, **kwargs)
 
-        return update_wrapper(enrolled_first, inner)
+        return self.editor_csp(update_wrapper(enrolled_first, inner))
+
+    @staticmethod
+    def editor_csp(view):
+        """
+        The admin's Content Security Policy (``ops.csp.admin_policy``: inline styles, which
+        CKEditor 5 needs) on ``view``'s responses, in whichever header the site sends, as the
+        settings say when the view runs. Only here: reader pages keep the strict policy.
+        """
+
+        def with_editor_csp(request, *args, **kwargs):
+            relaxed = csp_report_only_override(admin_policy(settings.SECURE_CSP_REPORT_ONLY))(
+                csp_override(admin_policy(settings.SECURE_CSP))(view)
+            )
+            return relaxed(request, *args, **kwargs)
+
+        return update_wrapper(with_editor_csp, view)
 
     def get_urls(self):
         from accounts.views import twofactor_view

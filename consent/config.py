@@ -1,5 +1,6 @@
 """The consent settings, read and checked in one place, and the values the cookie can hold."""
 
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,6 +25,19 @@ BUTTONS = {
 }
 
 ONE_YEAR = 365 * 24 * 60 * 60
+
+
+def analytics_script_url(snippet):
+    """
+    The address ``NEWSROOM_ANALYTICS_SNIPPET`` names, when it is one (absolute, protocol-relative
+    or root-relative, without spaces), or ``None``: then it is code. ``/consent/scripts.js`` loads
+    the one and runs the other; the Content Security Policy allows the address's origin
+    (``ops.csp``, from the settings).
+    """
+    snippet = (snippet or "").strip()
+    if re.match(r"^(https?:)?//|^/(?!/)", snippet) and not re.search(r"\s", snippet):
+        return snippet
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ page (the same for everyone). See the app's docstring for why they are shaped so
 """
 
 import json
-import re
 
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
@@ -16,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from consent.config import BUTTONS, IMPLIED, ONE_YEAR, ConsentConfig
+from consent.config import BUTTONS, IMPLIED, ONE_YEAR, ConsentConfig, analytics_script_url
 from consent.origin import is_same_origin_request
 from consent.state import ConsentState, set_consent_cookie
 
@@ -46,11 +45,11 @@ def state_css(request):
 
 
 def _analytics_script(snippet):
-    """A URL (absolute, protocol-relative or root-relative) is loaded; anything else is code."""
-    if re.match(r"^(https?:)?//|^/(?!/)", snippet) and not re.search(r"\s", snippet):
+    """A URL (``analytics_script_url``) is loaded; anything else is code."""
+    if url := analytics_script_url(snippet):
         return (
             "(function(){var s=document.createElement('script');s.async=true;"
-            f"s.src={json.dumps(snippet)};document.head.appendChild(s);}})();\n"
+            f"s.src={json.dumps(url)};document.head.appendChild(s);}})();\n"
         )
     return snippet + "\n"
 

@@ -12,6 +12,9 @@ from articles.sitemaps import indexed_sitemaps, news_sitemaps, sitemaps
 from consent.views import cookie_policy
 from pagecache import tagged
 
+# The 500 page with the request's CSP nonce for its inline styles (ops/views.py).
+handler500 = "ops.views.server_error"
+
 admin.site.site_header = "Newsroom"
 admin.site.site_title = "Newsroom admin"
 admin.site.index_title = "Desk"

@@ -27,6 +27,7 @@ PRIVATE = {
     "articles:shared_preview",
     "healthz",  # the load balancer's probes: no-store (tests/test_ops.py)
     "readyz",
+    "csp_report",  # POST only, no-store: browsers' violation reports (tests/test_csp.py)
 }
 
 
