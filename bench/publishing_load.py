@@ -84,7 +84,7 @@ RSS_GROWTH_LIMIT_MB = 20.0
 
 POLL_INTERVAL_S = 0.04
 POLL_SETTLE_S = 0.5  # polls go on this long after the story is gone: it must stay gone
-POLL_TIMEOUT_S = 10.0
+POLL_TIMEOUT_S = 5.0
 SAMPLERS = 2
 
 
@@ -172,21 +172,36 @@ def reconcile(records, events):
     }
 
 
-def staleness(samples):
+def staleness(samples, *, back_at=None):
     """
-    What the poller saw after an unpublish: ``samples`` are ``(seconds after the commit the
-    request was sent, status)``. ``last_seen_s``: when the last request still answered 200 was
+    What the poller saw after an unpublish: ``samples`` are ``(sent, received, status)``, in
+    seconds after the commit. ``last_seen_s``: when the last request still answered 200 was
     sent (its page was made no earlier, so this is a lower bound of how long readers saw the
     story); ``gone_s``: when the first request answered otherwise was sent; ``None`` if none was.
+    ``back_at``: when the editor published the story again; an answer received after it proves
+    nothing either way, and is left out.
     """
-    seen = [sent for sent, status in samples if status == 200]
-    gone = [sent for sent, status in samples if status != 200]
+    kept = [(sent, status) for sent, received, status in samples if back_at is None or received < back_at]
+    seen = [sent for sent, status in kept if status == 200]
+    gone = [sent for sent, status in kept if status != 200]
     return {
         "last_seen_s": round(max(seen), 3) if seen else None,
         "gone_s": round(min(gone), 3) if gone else None,
-        "polls": len(samples),
-        "statuses": dict(collections.Counter(str(status) for _, status in samples)),
+        "polls": len(kept),
+        "statuses": dict(collections.Counter(str(status) for _, status in kept)),
     }
+
+
+def republished_at(records, unpublished):
+    """When the story of ``unpublished`` (an editor's record) was next published, after its commit."""
+    later = [
+        record["committed_at"]
+        for record in records
+        if record.get("article") == unpublished["article"]
+        and record.get("action") == "publish"
+        and record.get("committed_at", 0) > unpublished["committed_at"]
+    ]
+    return min(later) - unpublished["committed_at"] if later else None
 
 
 def percentile(values, fraction):
@@ -417,21 +432,27 @@ class Sampler:
 
 
 def poll_until_gone(url, committed_at):
-    """Request ``url`` every POLL_INTERVAL_S from now until it has stopped answering 200."""
+    """
+    Request ``url`` every POLL_INTERVAL_S until it has stopped answering 200 (and POLL_SETTLE_S
+    more), or for POLL_TIMEOUT_S: ``(sent, received, status)`` in seconds after the commit.
+    """
     samples, gone_at = [], None
-    lock = threading.Lock()
+    lock, stopped = threading.Lock(), threading.Event()
 
     def one():
         nonlocal gone_at
+        if stopped.is_set():
+            return  # queued behind slow requests until after the end: never sent
         sent = time.time()
         try:
             status = run.fetch(url, timeout=30)[0]
         except (urllib.error.URLError, OSError):
             status = "error"
+        received = time.time()
         with lock:
-            samples.append((sent - committed_at, status))
+            samples.append((sent - committed_at, received - committed_at, status))
             if status != 200 and gone_at is None:
-                gone_at = time.time()
+                gone_at = received
 
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
         while time.time() - committed_at < POLL_TIMEOUT_S:
@@ -440,7 +461,8 @@ def poll_until_gone(url, committed_at):
                     break
             pool.submit(one)
             time.sleep(POLL_INTERVAL_S)
-    return staleness(samples)
+        stopped.set()
+    return sorted(samples)
 
 
 def start_editor(options):
@@ -464,7 +486,7 @@ def measure(options, gunicorn, paths_file, paths):
     first = json.loads(editor.stdout.readline() or "{}")
     if "start" not in first:
         raise run.BenchError("The editor did not start; see its output above.")
-    records, freshness = [], []
+    records, unpublishes, freshness = [], [], []
     pollers = concurrent.futures.ThreadPoolExecutor(4)
 
     def follow_editor():
@@ -472,6 +494,7 @@ def measure(options, gunicorn, paths_file, paths):
             record = json.loads(line)
             records.append(record)
             if record.get("action") == "unpublish":
+                unpublishes.append(record)
                 freshness.append(
                     pollers.submit(poll_until_gone, f"{URL}{record['path']}", record["committed_at"])
                 )
@@ -505,7 +528,10 @@ def measure(options, gunicorn, paths_file, paths):
         "elapsed": elapsed,
         "editor_start": first,
         "records": records,
-        "freshness": [future.result() for future in freshness],
+        "freshness": [
+            staleness(future.result(), back_at=republished_at(records, unpublished))
+            for unpublished, future in zip(unpublishes, freshness, strict=True)
+        ],
         "samples": list(sampler.samples),
         "cpu_cores": cpu,
     }

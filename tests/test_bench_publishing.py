@@ -137,15 +137,37 @@ def test_reconcile_finds_a_storys_events_out_of_order():
 
 
 def test_staleness_is_the_last_request_still_answered_200_and_the_first_answered_otherwise():
-    samples = [(0.01, 200), (0.05, 200), (0.09, 410), (0.13, 410), (0.17, 200), (0.21, 410)]
+    # (sent, received, status), in seconds after the unpublish committed.
+    samples = [(0.01, 0.03, 200), (0.05, 0.07, 200), (0.09, 0.1, 410), (0.13, 0.2, 410), (0.17, 0.3, 200)]
 
     assert runner.staleness(samples) == {
         "last_seen_s": 0.17,  # a 200 after a 410 counts: the story came back
         "gone_s": 0.09,
-        "polls": 6,
-        "statuses": {"200": 3, "410": 3},
+        "polls": 5,
+        "statuses": {"200": 3, "410": 2},
     }
-    assert runner.staleness([(0.5, 200)])["gone_s"] is None
+    assert runner.staleness(samples[:2])["gone_s"] is None
+
+
+def test_staleness_leaves_out_answers_received_after_the_story_was_published_again():
+    samples = [(0.01, 0.03, 410), (0.05, 6.2, 200)]  # the second waited past the republication
+
+    assert runner.staleness(samples, back_at=6.0)["last_seen_s"] is None
+    assert runner.staleness(samples, back_at=6.5)["last_seen_s"] == 0.05
+
+
+def test_republished_at_is_the_storys_next_publish_after_the_unpublish():
+    records = [
+        {"article": 1, "action": "publish", "committed_at": 5.0},
+        {"article": 1, "action": "unpublish", "committed_at": 10.0},
+        {"article": 2, "action": "publish", "committed_at": 12.0},
+        {"article": 1, "action": "submit", "committed_at": 15.0},
+        {"article": 1, "refused": "No.", "at": 17.0},
+        {"article": 1, "action": "publish", "committed_at": 20.0},
+    ]
+
+    assert runner.republished_at(records, records[1]) == 10.0
+    assert runner.republished_at(records[:5], records[1]) is None
 
 
 def _results(**changes):
