@@ -18,6 +18,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ops import mediastorage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -87,6 +89,12 @@ def production_problems():
             "EMAIL_URL is not set: the SMTP server, smtp+tls://user:password@host:587 "
             "(or MAILER_BACKEND naming a production email backend configured by its own settings)"
         )
+    problems += mediastorage.configuration_problems(
+        media_bucket=env("MEDIA_S3_BUCKET"),
+        originals_bucket=env("ORIGINALS_S3_BUCKET"),
+        media_url=env("MEDIA_URL", "media/"),
+        production=True,
+    )
     return problems
 
 
@@ -311,28 +319,41 @@ WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 # Cached for ever: files whose name carries the manifest's 12-hex-digit hash (site.1a2b3c4d5e6f.css).
 # whitenoise's own test asks the storage about guessed names (ops/staticfiles.py says why not).
 WHITENOISE_IMMUTABLE_FILE_TEST = rf"^/{STATIC_URL.strip('/')}/.+\.[0-9a-f]{{12}}\.\w+$"
-MEDIA_URL = "media/"
+# Media (photos, their renditions, the originals) go through Django's storage API only, to the
+# embedded default, folders on this server: MEDIA_ROOT (served at MEDIA_URL) and ORIGINALS_ROOT
+# (never served). With MEDIA_S3_BUCKET and ORIGINALS_S3_BUCKET they go to S3-compatible storage
+# (django-storages, ops/mediastorage.py): a public media bucket that readers fetch from MEDIA_URL
+# (its address or a CDN's; required then), and a private originals bucket. MEDIA_S3_ENDPOINT_URL
+# for a server other than AWS (MinIO, R2...); credentials and region as boto3 reads them
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION, or an instance role).
+# MEDIA_S3_OBJECT_ACLS=0 for buckets with ACLs disabled (see "Media on object storage", README).
+MEDIA_URL = env("MEDIA_URL", "media/")
 MEDIA_ROOT = Path(env("MEDIA_ROOT", BASE_DIR / "media"))
-
-# Media go only through Django's storage API, so moving them to S3-compatible storage is a
-# settings change (django-storages; see the README). "originals" holds uploads as received,
-# never served. No code asks for a file's path (tests/test_photos.py runs uploads on
-# InMemoryStorage to keep it so). For S3 (or MinIO, R2...), `pip install django-storages[s3]`
-# and set, for example:
-#   STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-#       "bucket_name": "newsroom-media", "querystring_auth": False, "file_overwrite": False,
-#       "custom_domain": "media.example.com"}}   # + "endpoint_url" for MinIO, R2...
-#   STORAGES["originals"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-#       "bucket_name": "newsroom-originals", "default_acl": "private", "querystring_auth": True,
-#       "file_overwrite": False}}
-#   MEDIA_URL = "https://media.example.com/"
-# (the originals bucket must not be public: it keeps the GPS and camera data the served copies lose).
+MEDIA_S3_BUCKET = env("MEDIA_S3_BUCKET")
+ORIGINALS_S3_BUCKET = env("ORIGINALS_S3_BUCKET")
+if _media_problems := mediastorage.configuration_problems(
+    media_bucket=MEDIA_S3_BUCKET, originals_bucket=ORIGINALS_S3_BUCKET, media_url=MEDIA_URL, production=False
+):
+    raise ImproperlyConfigured("Media storage: " + "; ".join(_media_problems) + ".")
+_s3 = {
+    "endpoint_url": env("MEDIA_S3_ENDPOINT_URL"),
+    "addressing_style": env("MEDIA_S3_ADDRESSING_STYLE"),
+    "object_acls": env_bool("MEDIA_S3_OBJECT_ACLS", True),
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "originals": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": Path(env("ORIGINALS_ROOT", VAR_DIR / "originals")), "base_url": None},
-    },
+    "default": (
+        mediastorage.s3_media_storage(bucket=MEDIA_S3_BUCKET, media_url=MEDIA_URL, **_s3)
+        if MEDIA_S3_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
+    "originals": (
+        mediastorage.s3_originals_storage(bucket=ORIGINALS_S3_BUCKET, **_s3)
+        if ORIGINALS_S3_BUCKET
+        else {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": Path(env("ORIGINALS_ROOT", VAR_DIR / "originals")), "base_url": None},
+        }
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
