@@ -360,14 +360,22 @@ def _generation_lock(photo, *, wait):
     """
     key, token = _lock_key(photo), uuid.uuid4().hex
     deadline = time.monotonic() + wait
-    while not cache.add(key, token, LOCK_TIMEOUT):
+    held = cache.add(key, token, LOCK_TIMEOUT)
+    while not held:
+        if cache.get(key) is None:
+            # Refused, yet nobody holds it: the cache is unavailable (a Redis outage answers like
+            # an empty cache, ops/rediscache.py). Make the files without the lock rather than
+            # wait out ``wait``: at worst two workers make the same files, never none.
+            logger.warning("Renditions of %s made unlocked: the cache is unavailable.", photo.image.name)
+            break
         if time.monotonic() >= deadline:
             raise RenditionsBusy(f"The renditions of {photo.image.name} are being made by another worker.")
         time.sleep(LOCK_POLL_INTERVAL)
+        held = cache.add(key, token, LOCK_TIMEOUT)
     try:
         yield
     finally:
-        if cache.get(key) == token:
+        if held and cache.get(key) == token:
             cache.delete(key)
 
 
