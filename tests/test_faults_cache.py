@@ -518,3 +518,25 @@ def test_a_story_taken_down_stops_being_served_through_nginx_within_2_seconds():
         assert first_410 is not None and first_410 <= 2, seen
         # and once gone, it stays gone: no stale 200 comes back from nginx's cache
         assert {status for at, status in seen if at > first_410} == {410}, seen
+
+
+# --- other cache users ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_renditions_are_made_at_once_while_the_cache_is_unavailable(settings, caplog):
+    """Their lock lives in the cache: an outage must not make an upload wait out the lock's 300 s."""
+    from articles import renditions
+    from tests.factories import PhotoFactory, image_file
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    settings.CACHES = cache_settings(closed_port, 0, "faults")
+    photo = PhotoFactory(image=image_file(size=(800, 450)))
+
+    started = time.monotonic()
+    written = renditions.make_renditions(photo)
+
+    assert written and time.monotonic() - started < 10
+    assert any("unlocked" in record.getMessage() for record in caplog.records)
