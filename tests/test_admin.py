@@ -543,3 +543,62 @@ def test_article_list_offers_no_bulk_delete(client):
     response = client.get(reverse("admin:articles_article_changelist"))
 
     assert "delete_selected" not in response.content.decode()
+
+
+# --- bad values are field errors, never a 500 (found by tests/test_fuzz_admin.py) ------------
+
+
+@pytest.mark.parametrize("value", ["1.5", "9" * 30])
+@pytest.mark.parametrize("field", ["section", "lead_photo", "author_list", "related_list"])
+def test_a_choice_that_cannot_exist_is_a_field_error(client, field, value):
+    """The autocomplete widgets and the ordered choices looked such values up and raised."""
+    article = ArticleFactory()
+    client.force_login(EditorFactory())
+    data = {
+        "headline": article.headline,
+        "slug": article.slug,
+        "section": article.section.pk,
+        "summary": "",
+        "anchor_lead": "",
+        "body": "<p>x</p>",
+        "base_version": article.version,
+        field: value,
+    }
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert Article.objects.get(pk=article.pk).version == article.version
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_at__year=" + "9" * 30,
+        "created_at__year=2147483648",
+        "created_at__year=0001",
+        "created_at__year=9999&created_at__month=12&created_at__day=31",
+        "created_at__year=2025&created_at__month=99999999999",
+        "created_at__year=2025&created_at__month=4&created_at__day=-5",
+        "id__in=" + "9" * 30,  # SQLite cannot bind it: an OverflowError when the list was read
+    ],
+)
+@pytest.mark.parametrize("model_name", ["article", "photo", "workflowevent", "curationevent"])
+def test_a_filter_out_of_range_is_refused_not_a_500(client, model_name, query):
+    client.force_login(ChiefEditorFactory())
+    url = reverse(f"admin:articles_{model_name}_changelist")
+
+    response = client.get(f"{url}?{query}")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?e=1"
+
+
+def test_a_date_drill_down_in_range_still_works(client):
+    client.force_login(EditorFactory())
+    ArticleFactory(headline="This year's")
+
+    response = client.get(f"{reverse('admin:articles_article_changelist')}?created_at__year=2025")
+
+    assert response.status_code == 200

@@ -214,3 +214,16 @@ def test_merged_times_that_cannot_stand_together_are_refused_not_a_server_error(
     assert response.status_code == 200
     assert "take-down time must be after the embargo time" in response.content.decode()
     assert (fresh(article).publish_at, fresh(article).expire_at) == (embargo, None)
+
+
+@pytest.mark.parametrize("base_version", ["0", "-1", "9" * 30, "99"])
+def test_a_version_the_story_never_had_is_refused_and_saves_nothing(desk, base_version):
+    """A tampered form would otherwise merge against nothing (it saved, with a 30-digit version)."""
+    article, save_as = desk
+
+    response = save_as(EditorFactory(), form_data(article, headline="Mine", base_version=base_version))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.non_field_errors()
+    assert errors == ["The form lost track of the story's version: reload the page."]
+    assert fresh(article).headline == article.headline

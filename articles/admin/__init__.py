@@ -9,14 +9,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
-from articles.admin.mixins import RefreshesReaderPages
+from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
 from articles.models import Article, Author, Section, WorkflowEvent
 
 
 @admin.register(Section)
-class SectionAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class SectionAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -24,7 +24,7 @@ class SectionAdmin(RefreshesReaderPages, admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class AuthorAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "affiliation", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "affiliation"]
@@ -46,7 +46,7 @@ class StoryStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(admin.ModelAdmin):
+class WorkflowEventAdmin(HostileInputSafe, admin.ModelAdmin):
     """
     The audit trail: readable by the desk, written only by the workflow. It outlives the stories
     it records: a deleted story's events are listed with its id and headline as they were.

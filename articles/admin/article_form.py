@@ -4,11 +4,12 @@ import copy
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Case, IntegerField, When
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from articles import merge, revisions
+from articles.admin.widgets import AutocompleteSelectMultiple, can_be_key
 from articles.models import Article, Author
 
 
@@ -16,6 +17,14 @@ class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     """A multiple choice that keeps the order the user gave (bylines, Related News)."""
 
     def clean(self, value):
+        # Django's own check runs the values through an ``__in`` query, which raises on one that
+        # cannot be a key (a 30-digit number: OverflowError) instead of refusing it.
+        key_field = self.queryset.model._meta.pk
+        for key in value or []:
+            if not can_be_key(key_field, key):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                )
         chosen = super().clean(value)
         by_pk = {str(obj.pk): obj for obj in chosen}
         return [by_pk[str(pk)] for pk in dict.fromkeys(value or []) if str(pk) in by_pk]
@@ -118,7 +127,9 @@ class ArticleAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk and not self.errors:
-            if cleaned.get("base_version") is None:
+            base_version = cleaned.get("base_version")
+            # A version the story never had (a broken or tampered form) has nothing to merge with.
+            if base_version is None or not 0 < base_version <= self.instance.version:
                 raise forms.ValidationError(
                     "The form lost track of the story's version: reload the page.", code="no_version"
                 )

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from articles import presence, preview, revisions, workflow
 from articles.admin.article_form import ArticleAdminForm, RescheduleForm
+from articles.admin.mixins import HostileInputSafe
 from articles.admin.queues import QueueFilter
 from articles.models import Article
 from articles.permissions import can_edit_article
@@ -28,7 +29,7 @@ WORKFLOW_FIELDS = ["status", "written_at", "updated_at", "version", "created_by"
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(HostileInputSafe, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from articles import photos, renditions, uploads
-from articles.admin.mixins import RefreshesReaderPages
+from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.widgets import FocalPointFormMixin
 from articles.models import Photo, PhotoCredit
 
@@ -26,7 +26,7 @@ ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
 
 @admin.register(PhotoCredit)
-class PhotoCreditAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class PhotoCreditAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["name", "photo_count"]
     search_fields = ["name"]
     # Explicit: the Count annotation drops Meta.ordering, which left the credit autocomplete
@@ -103,7 +103,7 @@ def _describe_use(use):
 
 
 @admin.register(Photo)
-class PhotoAdmin(RefreshesReaderPages, admin.ModelAdmin):
+class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
     show_full_result_count = False
     form = PhotoAdminForm
     list_display = ["thumbnail", "caption_or_dash", "credit", "size", "has_alt_text", "used_in", "created_at"]

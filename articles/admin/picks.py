@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseRedirect, JsonResponse
@@ -28,6 +27,8 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from articles import curation
+from articles.admin.mixins import HostileInputSafe
+from articles.admin.widgets import AutocompleteSelect
 from articles.models import Article, CurationEvent, EditorsPick, Section
 from articles.permissions import is_curator
 
@@ -327,7 +328,7 @@ class EditorsPickAdmin(admin.ModelAdmin):
 
 
 @admin.register(CurationEvent)
-class CurationEventAdmin(admin.ModelAdmin):
+class CurationEventAdmin(HostileInputSafe, admin.ModelAdmin):
     """The curation audit trail: readable by the desk, written only by ``articles.curation``."""
 
     list_display = ["created_at", "action", "article", "list_name", "actor", "detail"]

@@ -9,6 +9,8 @@ their own. Crops (articles/renditions.py) keep the focal point in frame.
 """
 
 from django import forms
+from django.contrib.admin import widgets as admin_widgets
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 FOCAL_POINT_HELP = (
@@ -88,3 +90,41 @@ class FocalPointFormMixin:
         )
         if has_y:
             self.fields["focal_y"].widget.attrs.update({"step": "0.001", "min": "0", "max": "1"})
+
+
+def can_be_key(key_field, value):
+    """
+    Whether ``value`` (as posted) can be a value of ``key_field``: one that is not, such as ``1.5``
+    or a 30-digit number for an integer key, matches no row, and some queries (``__in``) raise
+    on it (ValueError, or OverflowError from SQLite) instead of finding nothing.
+    """
+    try:
+        key = key_field.to_python(value)
+        for validator in key_field.validators:  # an integer column's range among them
+            validator(key)
+    except ValidationError:
+        return False
+    return True
+
+
+class _ExistingKeysOnly:
+    """
+    Django's autocomplete widgets look up the submitted values to show them as chosen, with the
+    raw values in an ``__in`` filter: a form sent back with ``1.5`` or a 30-digit number in a
+    story's section raised while rendering the form that says the value is wrong. Values that
+    cannot be a key are left out: no row has them.
+    """
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        opts = remote.model._meta
+        key_field = opts.get_field(getattr(remote, "field_name", None) or opts.pk.name)
+        return super().optgroups(name, [v for v in value if can_be_key(key_field, v)], attr)
+
+
+class AutocompleteSelect(_ExistingKeysOnly, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(_ExistingKeysOnly, admin_widgets.AutocompleteSelectMultiple):
+    pass
