@@ -597,6 +597,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.clientip.client_ip"
 # A staff session ends after this many minutes without a request from its user (0: never).
 # The desk's presence heartbeat does not count as activity (accounts/middleware.py).
 NEWSROOM_STAFF_IDLE_MINUTES = int(env("NEWSROOM_STAFF_IDLE_MINUTES", "60"))
+# Django's database sessions, reading only keys Django could have made: a NUL in a cookie's key
+# reached PostgreSQL otherwise (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 
 # Two-factor authentication (django-otp, TOTP): optional for staff, who enrol from the admin's
 # "Two-factor authentication" link; once enrolled, the login asks for the code. With this on, a
