@@ -18,7 +18,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from ops import mediastorage
+from consent.config import analytics_script_url
+from ops import csp, mediastorage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -174,6 +175,9 @@ MIDDLEWARE = [
     "ops.database.DatabaseUnavailableMiddleware",
     # Whole pages for anonymous readers, before sessions are even looked at (pagecache/).
     "pagecache.middleware.PageCacheMiddleware",
+    # The Content Security Policy (ops/csp.py): inside the page cache, so a stored page keeps the
+    # header it was rendered with and a hit replays that header with its body.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -205,6 +209,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {% csp_nonce_attr %} (the admin's templates, the 500 page); never in reader pages.
+                "django.template.context_processors.csp",
                 "consent.context_processors.consent",
             ],
         },
@@ -414,6 +420,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = env("SECURE_REFERRER_POLICY", "same-origin")
 X_FRAME_OPTIONS = "DENY"
 
+# Content Security Policy (ops/csp.py has the design), the same in every profile so that development
+# and the tests see what production sends. This site's own files only, no inline script or style
+# (a nonce allows some in the admin, which never is cached), violations reported to /csp-report/.
+# More origins per directive: NEWSROOM_CSP_SCRIPT_SRC, _STYLE_SRC, _IMG_SRC, _FONT_SRC,
+# _CONNECT_SRC, _MEDIA_SRC, _FRAME_SRC (comma-separated, e.g. https://cdn.example.com); the origins
+# of the analytics script and of an absolute STATIC_URL or MEDIA_URL are added by themselves.
+# NEWSROOM_CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only: reported, not enforced.
+NEWSROOM_CSP_REPORT_ONLY = env_bool("NEWSROOM_CSP_REPORT_ONLY", False)
+# /csp-report/ (ops/views.py): a bigger body is refused (413); more reports than this from one
+# address in a minute are refused (429) and not logged.
+NEWSROOM_CSP_REPORT_MAX_BYTES = int(env("NEWSROOM_CSP_REPORT_MAX_BYTES", str(32 * 1024)))
+NEWSROOM_CSP_REPORTS_PER_MINUTE = int(env("NEWSROOM_CSP_REPORTS_PER_MINUTE", "30"))
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
@@ -558,6 +577,20 @@ NEWSROOM_COOKIE_CONSENT_NAME = env("NEWSROOM_COOKIE_CONSENT_NAME", "newsroom_con
 # Non-essential script run only with consent, served by /consent/scripts.js and never put in a
 # page: a script URL (https://..., //... or /...) or inline JavaScript. Empty: none.
 NEWSROOM_ANALYTICS_SNIPPET = env("NEWSROOM_ANALYTICS_SNIPPET", "")
+
+# The Content Security Policy (see "Content Security Policy" above): built here, once the analytics
+# script, STATIC_URL and MEDIA_URL are known, whose origins it allows.
+_csp_policy = csp.policy(
+    extra={
+        directive: env_list("NEWSROOM_CSP_" + directive.replace("-", "_").upper())
+        for directive in csp.CONFIGURABLE
+    },
+    analytics_script_url=analytics_script_url(NEWSROOM_ANALYTICS_SNIPPET),
+    static_url=STATIC_URL,
+    media_url=MEDIA_URL,
+)
+SECURE_CSP = {} if NEWSROOM_CSP_REPORT_ONLY else _csp_policy
+SECURE_CSP_REPORT_ONLY = _csp_policy if NEWSROOM_CSP_REPORT_ONLY else {}
 
 # --- Accounts (accounts/) ---------------------------------------------------------------------
 
