@@ -15,6 +15,7 @@ from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -185,6 +186,11 @@ def _approved():
     return Q(status__in=ArticleStatus.approved())
 
 
+def _scheduled_by(field):
+    """The condition of the indexes of embargo and take-down times: approved stories with ``field`` set."""
+    return _approved() & Q(**{f"{field}__isnull": False})
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self, *, now=None):
         """
@@ -295,6 +301,22 @@ class Article(models.Model):
                 include=["publish_at", "expire_at"],
                 condition=_approved(),
                 name="article_live_section_pages",
+            ),
+            # The newest change readers can see (the home and articles sitemaps' lastmod): the
+            # first visible entry, where a MAX over every live story read them all.
+            models.Index(
+                Coalesce("updated_at", "written_at").desc(),
+                condition=_approved(),
+                name="article_live_last_change",
+            ),
+            # The next embargo to lift and the next take-down (``selectors.next_visibility_change``,
+            # after every change readers see): one probe each, in indexes of the few stories that
+            # have such a time, not a scan of every live story.
+            models.Index(
+                fields=["publish_at"], condition=_scheduled_by("publish_at"), name="article_embargoes"
+            ),
+            models.Index(
+                fields=["expire_at"], condition=_scheduled_by("expire_at"), name="article_take_downs"
             ),
         ]
         constraints = [

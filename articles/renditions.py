@@ -201,6 +201,16 @@ def rendition_set(photo, *, crop=""):
     )
 
 
+def largest(photo, *, fmt):
+    """
+    The widest uncropped rendition of ``photo`` in ``fmt`` (the last of
+    ``rendition_set(photo).of_format(fmt)``), computed alone: a sitemap names one per story.
+    """
+    if not _has_size(photo):
+        return None
+    return _rendition(photo, "", widths_for(photo.width)[-1], fmt)
+
+
 def social_image(photo):
     """The og:image of a story: a 16:9 JPEG 1200 wide (narrower only if the photo is)."""
     if not _has_size(photo):

@@ -98,11 +98,24 @@ class SectionSitemap(_NewestStorySitemap):
         return selectors.sitemap_sections()
 
 
-class AuthorSitemap(_NewestStorySitemap):
-    """Every author page that lists a published story."""
+class AuthorSitemap(Sitemap):
+    """Every author page that lists a published story; its lastmod is the author's newest story."""
+
+    changefreq = "hourly"
 
     def items(self):
         return selectors.sitemap_authors()
+
+    @cached_property
+    def _newest(self):
+        # Asked only when the page is made: the index needs the count and the newest of all.
+        return selectors.newest_story_by_author()
+
+    def lastmod(self, author):
+        return to_the_second(self._newest.get(author.pk))
+
+    def get_latest_lastmod(self):
+        return to_the_second(selectors.sitemap_authors_lastmod())
 
 
 class ArticleSitemap(Sitemap):
@@ -139,8 +152,7 @@ def lead_image(article):
     """The rendition of ``article``'s lead photo a sitemap names: its largest JPEG, uncropped."""
     if article.lead_photo is None:
         return None
-    found = renditions.rendition_set(article.lead_photo)
-    return max(found.of_format("jpeg"), key=lambda rendition: rendition.width) if found else None
+    return renditions.largest(article.lead_photo, fmt="jpeg")
 
 
 class NewsSitemap(Sitemap):

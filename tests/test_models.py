@@ -196,15 +196,35 @@ def test_section_cannot_take_an_address_the_site_uses(slug):
 
 
 def test_reader_indexes_cover_exactly_the_statuses_published_filters_on():
-    partial = [index for index in Article._meta.indexes if index.condition is not None]
+    reader = {"article_live_newest", "article_live_section_pages", "article_live_last_change"}
+    partial = [index for index in Article._meta.indexes if index.name in reader]
     published_sql = str(Article.objects.published().query)
 
-    assert {index.name for index in partial} == {"article_live_newest", "article_live_section_pages"}
+    assert {index.name for index in Article._meta.indexes if index.condition is not None} == {
+        *reader,
+        "article_embargoes",
+        "article_take_downs",
+    }
+    assert len(partial) == len(reader)
     for index in partial:
         assert index.condition == Q(status__in=Article.Status.approved())
         # PostgreSQL uses a partial index only when the query implies its condition.
         condition_sql = str(Article.objects.filter(index.condition).order_by().query).split(" WHERE ")[1]
         assert condition_sql in published_sql
+
+
+@pytest.mark.parametrize(
+    ("name", "field"), [("article_embargoes", "publish_at"), ("article_take_downs", "expire_at")]
+)
+def test_schedule_indexes_hold_the_approved_stories_with_that_time(name, field):
+    (index,) = [index for index in Article._meta.indexes if index.name == name]
+    approved = Q(status__in=Article.Status.approved())
+
+    assert index.fields == [field]
+    assert index.condition == approved & Q(**{f"{field}__isnull": False})
+    # next_visibility_change asks for approved stories with a time after now, which implies it.
+    approved_sql = str(Article.objects.filter(approved).order_by().query).split(" WHERE ")[1]
+    assert approved_sql in str(Article.objects.filter(approved, **{f"{field}__gt": timezone.now()}).query)
 
 
 @pytest.mark.parametrize(
