@@ -13,6 +13,8 @@ One module, so that what a page declares and what a change invalidates cannot dr
 * ``picks``: every page with an Editor's Pick block.
 * ``section:<id>``: the section's pages, and article pages whose Related News fills from it.
 * ``article:<id>``: the story's own page and every page that shows it in a block.
+* ``ids:<n>``: pages listing stories by id rather than the newest (a page of the articles
+  sitemap), by blocks of ``ID_BLOCK`` ids: a story going live or coming down refreshes its block.
 """
 
 import pagecache
@@ -28,6 +30,18 @@ def article(pk):
 
 def section(pk):
     return f"section:{pk}"
+
+
+ID_BLOCK = 1000
+
+
+def id_block(pk):
+    return f"ids:{(pk - 1) // ID_BLOCK}"
+
+
+def for_id_range(first, last):
+    """Tags of a page listing the stories with ids from ``first`` to ``last``: every block it covers."""
+    return {f"ids:{block}" for block in range((first - 1) // ID_BLOCK, (last - 1) // ID_BLOCK + 1)}
 
 
 def for_story(story):
@@ -47,9 +61,9 @@ def for_editors_pick(*, shown):
 
 def visibility_changed(*, article_pk, section_pks):
     """A story went live, was updated, came down or was (re)scheduled: after commit, refresh
-    its page, its sections' pages and every listing (the next scheduled change is recomputed
-    after any invalidation)."""
-    tags = [LISTING, article(article_pk), *(section(pk) for pk in section_pks if pk)]
+    its page, its sections' pages, every listing and the pages listing its id (the next
+    scheduled change is recomputed after any invalidation)."""
+    tags = [LISTING, article(article_pk), id_block(article_pk), *(section(pk) for pk in section_pks if pk)]
     pagecache.invalidate_on_commit(*tags)
 
 

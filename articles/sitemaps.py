@@ -9,8 +9,10 @@ datetime in the site's time zone, to the second (``templates/sitemap.xml``,
 ``sitemap_index.xml``); a story's lead photo is given as an ``image:image`` (a rendition).
 
 The routes (newsroom/urls.py) go through the page cache, tagged like the listing pages, so any
-story going live or coming down refreshes them. The news sitemap also changes with the clock (a
-story leaves it 48 hours after it was published); it is kept no longer than any page
+story going live or coming down refreshes them; a page of the articles sitemap is tagged with the
+ids it covers instead (``sitemap``), so a change refreshes only the page listing that story.
+The news sitemap also changes with the clock (a story leaves it 48 hours after it was
+published); it is kept no longer than any page
 (``NEWSROOM_PAGE_CACHE_TTL``, five minutes), so a story may stay listed that much longer, which
 harms no one: it was published, and still is.
 """
@@ -21,11 +23,13 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.urls import reverse
 
-from articles import renditions, selectors
+from articles import cachetags, renditions, selectors
+from pagecache import tag, uses_params
 
 
 def to_the_second(moment):
@@ -50,10 +54,15 @@ class IdRangePaginator(Paginator):
     def num_pages(self):
         return max(1, math.ceil(self.count / self.per_page))
 
+    @staticmethod
+    def id_range(number, per_page):
+        """The first and last id page ``number`` may hold."""
+        return (number - 1) * per_page + 1, number * per_page
+
     def page(self, number):
         number = self.validate_number(number)
-        first = (number - 1) * self.per_page
-        items = self.object_list.filter(pk__gt=first, pk__lte=first + self.per_page).order_by("pk")
+        first, last = self.id_range(number, self.per_page)
+        items = self.object_list.filter(pk__gte=first, pk__lte=last).order_by("pk")
         return self._get_page(items, number, self)
 
 
@@ -191,3 +200,19 @@ news_sitemaps = {"news": NewsSitemap}
 
 indexed_sitemaps = {**sitemaps, **news_sitemaps}
 """Everything ``/sitemap.xml`` lists."""
+
+
+@uses_params("p")
+def sitemap(request, sitemaps, section, **kwargs):
+    """
+    Django's sitemap view, tagged for the page cache. A page of the articles sitemap that lists
+    stories changes only with them (and with the site: sections, photos): it is tagged with its
+    id range, so a change elsewhere leaves it cached. An empty page is there only because later
+    ids are published, so it is refreshed with every listing, like the other sitemaps.
+    """
+    response = sitemap_views.sitemap(request, sitemaps, section, **kwargs)
+    if section == "articles" and response.context_data["urlset"]:
+        page = int(request.GET.get("p", 1))  # the view answered: it is a page number
+        first, last = IdRangePaginator.id_range(page, sitemaps[section].limit)
+        return tag(response, cachetags.SITE, *cachetags.for_id_range(first, last))
+    return tag(response, cachetags.SITE, cachetags.LISTING)

@@ -8,7 +8,7 @@ from django.views.generic import TemplateView
 
 from articles import uploads
 from articles.cachetags import LISTING, SITE
-from articles.sitemaps import indexed_sitemaps, news_sitemaps, sitemaps
+from articles.sitemaps import indexed_sitemaps, news_sitemaps, sitemap, sitemaps
 from consent.views import cookie_policy
 from pagecache import tagged
 
@@ -53,7 +53,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        tagged(sitemap_views.sitemap, SITE, LISTING, params=("p",)),
+        sitemap,
         {"sitemaps": sitemaps},
         name="sitemap",
     ),

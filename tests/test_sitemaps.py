@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import renditions, sitemaps, workflow
+from articles import cachetags, renditions, sitemaps, workflow
 from articles.models import Article
 from tests.factories import (
     ArticleFactory,
@@ -318,3 +318,51 @@ def test_robots_txt_names_both_sitemaps_and_keeps_crawlers_out_of_the_desk_and_p
         assert any(private.startswith(prefix) for prefix in disallowed), private
     for public in ("/", "/politics/", "/sitemap.xml", "/feeds/latest/"):
         assert not any(public.startswith(prefix) for prefix in disallowed), public
+
+
+def test_a_page_of_the_articles_sitemap_is_refreshed_by_its_own_stories_only(
+    client, page_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    monkeypatch.setattr(cachetags, "ID_BLOCK", 2)
+    stories = [PublishedArticleFactory() for _ in range(3)]
+    early, late = stories[0], stories[2]  # ids two apart: never on the same page of two
+    page_of = {story: f"/sitemap-articles.xml?p={(story.pk - 1) // 2 + 1}" for story in (early, late)}
+    for url in page_of.values():
+        assert client.get(url)["X-Page-Cache"] == "MISS"
+        assert client.get(url)["X-Page-Cache"] == "HIT"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.unpublish(article=early, user=EditorFactory(), comment="Legal hold.")
+
+    assert client.get(page_of[late])["X-Page-Cache"] == "HIT"  # lists none of the early page's stories
+    response = client.get(page_of[early])
+    assert response["X-Page-Cache"] == "MISS"
+    assert f"http://testserver{early.get_absolute_url()}" not in entries(response)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish_update(article=late, user=EditorFactory(), comment="New figures.")
+
+    response = client.get(page_of[late])
+    assert response["X-Page-Cache"] == "MISS"
+    assert f"http://testserver{late.get_absolute_url()}" in entries(response)
+
+
+def test_an_empty_page_of_the_articles_sitemap_is_refreshed_with_every_listing(
+    client, page_cache, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
+    monkeypatch.setattr(cachetags, "ID_BLOCK", 2)
+    stories = [PublishedArticleFactory() for _ in range(5)]
+    for story in stories[-4:-1]:
+        workflow.unpublish(article=story, user=EditorFactory(), comment="Legal hold.")
+    last = stories[-1]
+    # The page before the last one's lists nothing: it is there only because the last story is.
+    empty = f"/sitemap-articles.xml?p={(last.pk - 1) // 2}"
+    assert entries(client.get(empty)) == {}
+    assert client.get(empty)["X-Page-Cache"] == "HIT"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.unpublish(article=last, user=EditorFactory(), comment="Legal hold.")
+
+    assert client.get(empty).status_code == 404
