@@ -10,7 +10,7 @@ application = get_wsgi_application()
 
 from django.conf import settings  # noqa: E402
 
-from ops.postgresql.base import limit_waits  # noqa: E402
+from ops.postgresql import limit_waits  # noqa: E402
 
 # A web process waits for the database's answer DATABASE_QUERY_TIMEOUT seconds at most; commands do
 # not import this module, and are not bounded (ops/postgresql/).

@@ -557,6 +557,7 @@ def test_the_site_comes_back_by_itself_with_the_database(site, fault):
 def test_a_web_process_stops_waiting_for_a_stalled_server_and_drops_the_connection(database):
     import psycopg
 
+    from ops import postgresql
     from ops.postgresql import base
 
     url, _ = database
@@ -569,7 +570,7 @@ def test_a_web_process_stops_waiting_for_a_stalled_server_and_drops_the_connecti
             dbname=parts.path.lstrip("/"),
             autocommit=True,
         )
-        base.limit_waits(QUERY_TIMEOUT)
+        postgresql.limit_waits(QUERY_TIMEOUT)
         try:
             assert connection.execute("SELECT 1").fetchone() == (1,)
             proxy.stall()
@@ -579,5 +580,5 @@ def test_a_web_process_stops_waiting_for_a_stalled_server_and_drops_the_connecti
             assert QUERY_TIMEOUT <= time.monotonic() - started < QUERY_TIMEOUT + 1
             assert connection.closed
         finally:
-            base.limit_waits(None)
+            postgresql.limit_waits(None)
             connection.close()

@@ -9,9 +9,9 @@ the answer for ever, holding a gunicorn worker and with it every reader that wor
 cache hits included. psycopg 3 has no such bound of its own for queries (only for connecting), so
 its ``Connection.wait``, which every query, commit and rollback goes through, is given one here.
 
-The bound is for web processes only (``limit_waits``, called by ``newsroom/wsgi.py`` and
-``asgi.py``): a migration, a backup or a search index rebuild may rightly take minutes, and they
-serve no reader. A wait that runs out closes the connection (it is mid-conversation, of no use
+The bound is for web processes only (``ops.postgresql.limit_waits``, called by
+``newsroom/wsgi.py`` and ``asgi.py``): a migration, a backup or a search index rebuild may rightly
+take minutes, and they serve no reader. A wait that runs out closes the connection (it is mid-conversation, of no use
 any more) and raises ``OperationalError``: Django's next health check replaces the connection,
 and ``ops.database`` answers the request with its 503 page.
 """
@@ -21,21 +21,14 @@ import types
 import psycopg
 from django.db.backends.postgresql import base
 
-# Seconds a web process waits for one answer (None: no limit, as in commands). See limit_waits.
-_answer_timeout = None
-
-
-def limit_waits(seconds):
-    """From now on, no wait of this process for the database's answer lasts over ``seconds`` (0: none)."""
-    global _answer_timeout
-    _answer_timeout = seconds or None
+from ops import postgresql
 
 
 class BoundedConnection(psycopg.Connection):
-    """A psycopg connection that waits for an answer no longer than ``limit_waits`` allows."""
+    """A psycopg connection that waits for an answer no longer than ``ops.postgresql.limit_waits`` allows."""
 
     def wait(self, gen, interval=0.1, timeout=None):
-        limit = _answer_timeout
+        limit = postgresql.answer_timeout()
         if limit is None:
             return super().wait(gen, interval=interval, timeout=timeout)
         bound = limit if timeout is None else min(limit, timeout)
