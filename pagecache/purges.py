@@ -11,7 +11,7 @@ stays, and whoever runs next does it:
 * every process, on its next request, at most once per ``NEWSROOM_PURGE_CHECK_SECONDS`` (the
   page cache middleware calls :func:`catch_up`), which also covers a process that never saw the
   cache fail: Redis may come back with every entry it had, and only the database knows what
-  changed while it was away;
+  changed while it was away (a stalled database delays this by a look, never a reader);
 * a process that saw the cache fail, before it reads the cache again (``ops.rediscache`` runs
   :func:`retry_pending` as its recovery hook and keeps the cache unused until it succeeds);
 * ``manage.py publish_scheduled``, every minute from cron, even if the process that made the
@@ -22,9 +22,11 @@ import contextlib
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 
 from pagecache import store
@@ -34,6 +36,9 @@ logger = logging.getLogger(__name__)
 
 _last_check = float("-inf")
 _check_lock = threading.Lock()
+CATCH_UP_WAIT = 0.1  # seconds
+_lookout = ThreadPoolExecutor(max_workers=1, thread_name_prefix="purges")
+_looking = None
 
 
 def invalidate_on_commit(*tags):
@@ -92,18 +97,30 @@ def catch_up():
     """
     Do the pending purges if this process has not looked for some in the last
     ``NEWSROOM_PURGE_CHECK_SECONDS`` (0: never here; the cron command and recovery still do).
-    Never raises: a reader's request goes on, and the next check tries again.
+
+    The look is a query, and a page served from the cache must not wait on a stalled database:
+    it runs in a thread of its own, which the request waits for ``CATCH_UP_WAIT`` seconds at
+    most (a query on an empty table takes a millisecond), and a look still waiting on the
+    database is not started again. Never raises: the request goes on, the next look tries again.
     """
-    global _last_check
+    global _last_check, _looking
     interval = settings.NEWSROOM_PURGE_CHECK_SECONDS
     if interval <= 0:
         return
     with _check_lock:
         now = time.monotonic()
-        if now - _last_check < interval:
+        if now - _last_check < interval or (_looking is not None and not _looking.done()):
             return
         _last_check = now
+        _looking = _lookout.submit(_look)
+    with contextlib.suppress(FutureTimeout):
+        _looking.result(timeout=CATCH_UP_WAIT)
+
+
+def _look():
     try:
         retry_pending()
-    except Exception as error:  # the cache or the database away: the breaker or the next check
+    except Exception as error:  # the cache or the database away: the breaker or the next look
         logger.debug("Pending purges not done yet: %s: %s", type(error).__name__, error)
+    finally:
+        connection.close()  # this thread's own
