@@ -614,6 +614,25 @@ class WorkflowEvent(AppendOnlyModel):
         return Article.objects.filter(pk=self.article_id).first()
 
 
+class PendingNotification(models.Model):
+    """
+    A workflow event whose emails are not sent yet. Written in the transition's own transaction
+    and deleted once the emails went, so an email that failed after the commit (the mail server
+    away, the process dying) is still on record and is sent again (``notifications``).
+    """
+
+    event = models.OneToOneField(WorkflowEvent, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Emails of {self.event}"
+
+
 class CurationEvent(AppendOnlyModel):
     """One change to an Editor's Pick list: the audit trail of curation."""
 

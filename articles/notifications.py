@@ -1,17 +1,28 @@
 """
 Emails the workflow sends: a story submitted for review goes to the editors; a story returned
-goes to its authors with the editor's comment. Called from ``transaction.on_commit`` only, so a
-transition that rolls back sends nothing.
+goes to its authors with the editor's comment.
+
+Emails are never lost and never undo a transition. :func:`notify_on_commit` records a
+:class:`~articles.models.PendingNotification` in the transition's own transaction (no commit, no
+row, no email) and sends once it commits. A send that fails is logged, not raised: the transition
+is done and the editor is told so. Its row stays, and ``manage.py publish_scheduled`` (cron,
+every minute) sends it again with :func:`retry_pending` until the mail server takes it.
 """
+
+import contextlib
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db.models import Q
+from django.db import DatabaseError, transaction
+from django.db.models import F, Q
 from django.urls import reverse
 
-from articles.models import WorkflowEvent
+from articles.models import PendingNotification, WorkflowEvent
 from articles.permissions import EDITOR_PERMISSION
+
+logger = logging.getLogger(__name__)
 
 SUBMITTED = {"submit", "submit_update"}
 RETURNED = {"return", "return_update"}
@@ -58,3 +69,43 @@ def transition_taken(*, event_id):
         return
     if recipients:
         send_mail(subject, body, None, recipients)
+
+
+def notify_on_commit(event):
+    """Record that ``event`` calls for emails, with the current transaction; send once it commits."""
+    if event.action not in SUBMITTED | RETURNED:
+        return
+    pending = PendingNotification.objects.create(event=event)
+    transaction.on_commit(lambda: send_pending(pending))
+
+
+def send_pending(pending):
+    """Send ``pending``'s emails and forget it; on failure, log it and leave it for a retry."""
+    try:
+        transition_taken(event_id=pending.event_id)
+    except Exception as error:  # whatever failed, the transition stands and the row is retried
+        logger.warning(
+            "Emails for workflow event %s failed after its transition committed (%s: %s); they are retried.",
+            pending.event_id,
+            type(error).__name__,
+            error,
+        )
+        # The row itself is what matters, and it is there: its count is a courtesy.
+        with contextlib.suppress(DatabaseError):
+            PendingNotification.objects.filter(pk=pending.pk).update(
+                attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:1000]
+            )
+        return False
+    PendingNotification.objects.filter(pk=pending.pk).delete()
+    return True
+
+
+def retry_pending():
+    """Send every pending notification, oldest first: ``(sent, still pending)``."""
+    sent = failed = 0
+    for pending in PendingNotification.objects.all():
+        if send_pending(pending):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

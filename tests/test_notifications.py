@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from articles import workflow
-from articles.models import Article, WorkflowEvent
+from articles import notifications, workflow
+from articles.models import Article, PendingNotification, WorkflowEvent
 from tests.factories import ArticleFactory, AuthorFactory, ChiefEditorFactory, EditorFactory, ReporterFactory
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,45 @@ def test_publish_sends_no_email(desk, django_capture_on_commit_callbacks):
         workflow.publish(article=desk["article"], user=desk["editor"])
 
     assert mail.outbox == []
+
+
+def test_a_sent_email_leaves_nothing_pending(desk, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.submit_for_review(article=desk["article"], user=desk["reporter"])
+
+    assert len(mail.outbox) == 1
+    assert not PendingNotification.objects.exists()
+
+
+def test_a_failed_send_stays_pending_and_the_retry_sends_it_once(desk, django_capture_on_commit_callbacks):
+    # The patch outside: the callbacks run as the inner block ends.
+    with (
+        mock.patch("articles.notifications.send_mail", side_effect=OSError("mail server away")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        workflow.submit_for_review(article=desk["article"], user=desk["reporter"])
+
+    assert Article.objects.get(pk=desk["article"].pk).status == Article.Status.REVIEW
+    assert mail.outbox == []
+    assert PendingNotification.objects.get().attempts == 1
+
+    assert notifications.retry_pending() == (1, 0)
+    assert notifications.retry_pending() == (0, 0)
+    assert [message.subject for message in mail.outbox] == ["For review: Port strike ends"]
+
+
+def test_a_rolled_back_transition_leaves_nothing_pending(desk):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.submit_for_review(article=desk["article"], user=desk["reporter"])
+        raise RuntimeError("the rest of the request failed")
+
+    assert not PendingNotification.objects.exists()
+
+
+def test_a_transition_without_emails_records_none(desk):
+    workflow.submit_for_review(article=desk["article"], user=desk["editor"])
+    PendingNotification.objects.all().delete()
+
+    workflow.publish(article=desk["article"], user=desk["editor"])
+
+    assert not PendingNotification.objects.exists()

@@ -126,9 +126,9 @@ class Action:
         )
         if self.transition.affects_readers:
             cachetags.visibility_changed(article_pk=pk, section_pks={*sections, article.section_id})
-        # robust: an email that cannot be sent is logged; the transition has committed, and the
-        # editor is told it is done (the audit trail and the desk show it to the people concerned).
-        transaction.on_commit(lambda: notifications.transition_taken(event_id=event.pk), robust=True)
+        # An email that cannot be sent is logged and sent again later; the transition has
+        # committed, and the editor is told it is done (see ``notifications``).
+        notifications.notify_on_commit(event)
         return event
 
 

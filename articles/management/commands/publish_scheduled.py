@@ -3,14 +3,15 @@ Take due embargoes and expiries. Safe to run from cron every minute: it is idemp
 readers never depend on it running on time (``published()`` compares with the clock itself);
 it records the change in the audit trail and lets caches know. It also does the page cache
 purges that could not land when their change committed (the cache was away, or the process
-died right after the commit): see ``pagecache.purges``.
+died right after the commit): see ``pagecache.purges``; and sends the workflow's emails that
+failed (the mail server away): see ``articles.notifications``.
 
     * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
 """
 
 from django.core.management.base import BaseCommand
 
-from articles import workflow
+from articles import notifications, workflow
 from pagecache import purges
 
 
@@ -32,3 +33,8 @@ class Command(BaseCommand):
         else:
             if purged:
                 self.stdout.write(f"{purged} pending page cache purge(s) done.")
+        sent, failed = notifications.retry_pending()
+        if sent:
+            self.stdout.write(f"{sent} pending workflow email(s) sent.")
+        if failed:
+            self.stderr.write(f"{failed} workflow email(s) still not sent: the mail server refused them.")
