@@ -11,9 +11,9 @@ its ``Connection.wait``, which every query, commit and rollback goes through, is
 
 The bound is for web processes only (``ops.postgresql.limit_waits``, called by
 ``newsroom/wsgi.py`` and ``asgi.py``): a migration, a backup or a search index rebuild may rightly
-take minutes, and they serve no reader. A wait that runs out closes the connection (it is mid-conversation, of no use
-any more) and raises ``OperationalError``: Django's next health check replaces the connection,
-and ``ops.database`` answers the request with its 503 page.
+take minutes, and they serve no reader. A wait that runs out closes the connection (it is
+mid-conversation, of no use any more) and raises ``OperationalError``: Django's next health
+check replaces the connection, and ``ops.database`` answers the request with its 503 page.
 """
 
 import types
