@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -48,6 +47,7 @@ from tests.factories import (
     ReporterFactory,
     SectionFactory,
 )
+from tests.servers import child_environment, free_port, stop, wait_for_port
 from tests.tcpproxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -284,9 +284,7 @@ def test_an_email_that_cannot_be_sent_after_commit_does_not_undo_the_submission_
     The mail server refuses connections: the story is submitted all the same, the failure is
     logged, and the email waits; once the server takes mail, cron's command sends it, once.
     """
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]  # nothing listens on it once it is closed
+    closed_port = free_port()  # nothing listens on it
     settings.MAILERS = {"default": smtp_mailer(f"smtp://127.0.0.1:{closed_port}?timeout=1")}
     EditorFactory(email="desk@example.com")
     reporter = ReporterFactory(email="reporter@example.com")
@@ -322,58 +320,11 @@ print(json.dumps([story.pk, story.get_absolute_url()]))
 """
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_port(port, process, name):
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(
-                    f"{name} did not start: {process.stderr.read().decode() if process.stderr else ''}"
-                )
-            time.sleep(0.05)
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 class Site:
     """A SQLite file with a live story, gunicorn serving it, and ``manage.py`` on the same data."""
 
     def __init__(self, tmp, **environment):
-        self.env = {
-            name: value
-            for name, value in os.environ.items()
-            if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "CACHE_DIR"}
-            and not name.startswith(("NEWSROOM_", "PYTEST", "REDIS_"))
-        }
-        self.env.update(
-            DJANGO_SETTINGS_MODULE="newsroom.settings",
-            DEBUG="1",
-            SECRET_KEY="cache-faults-test",
-            DATABASE_URL=f"sqlite:///{tmp / 'newsroom.sqlite3'}",
-            CACHE_DIR=str(tmp / "cache"),
-            MEDIA_ROOT=str(tmp / "media"),
-            ORIGINALS_ROOT=str(tmp / "originals"),
-            NEWSROOM_PAGE_CACHE_TTL="300",
-            LOG_LEVEL="WARNING",
-            **environment,
-        )
+        self.env = child_environment(tmp, SECRET_KEY="cache-faults-test", **environment)
         self.story_pk, self.story_url = json.loads(self.manage("shell", "-c", SETUP).strip().splitlines()[-1])
         self.port = free_port()
         self.server = subprocess.Popen(
@@ -384,7 +335,7 @@ class Site:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        wait_for_port(self.port, self.server, "gunicorn")
+        wait_for_port(self.port, self.server, name="gunicorn")
 
     def manage(self, *args):
         result = subprocess.run(
@@ -508,7 +459,7 @@ def nginx_in_front_of(upstream_port):
         [*args, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     try:
-        wait_for_port(cache_port, process, "nginx")
+        wait_for_port(cache_port, process, name="nginx")
         yield cache_port
     finally:
         stop(process)
@@ -544,9 +495,7 @@ def test_renditions_are_made_at_once_while_the_cache_is_unavailable(settings, ca
     from articles import renditions
     from tests.factories import PhotoFactory, image_file
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        closed_port = sock.getsockname()[1]
+    closed_port = free_port()  # nothing listens on it
     settings.CACHES = cache_settings(closed_port, 0, "faults")
     photo = PhotoFactory(image=image_file(size=(800, 450)))
 

@@ -24,8 +24,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,6 +35,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import child_environment, free_port, stop, wait_for_port
 from tests.tcpproxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,14 +140,11 @@ def _manage(env, *args, timeout=300):
 
 
 def _environment(tmp, database_url):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "CACHE_DIR", "DJANGO_ENV"}
-        and not name.startswith(("NEWSROOM_", "PYTEST", "DATABASE_", "GUNICORN_"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="newsroom.settings",
+    redis = {}
+    if os.environ.get("REDIS_URL"):
+        redis = {"REDIS_URL": os.environ["REDIS_URL"], "CACHE_KEY_PREFIX": f"db-faults-{uuid.uuid4().hex}"}
+    return child_environment(
+        tmp,
         DEBUG="0",
         SECRET_KEY="database-fault-tests-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1",
@@ -156,16 +152,9 @@ def _environment(tmp, database_url):
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
         DATABASE_URL=database_url,
-        CACHE_DIR=str(tmp / "cache"),
-        MEDIA_ROOT=str(tmp / "media"),
-        ORIGINALS_ROOT=str(tmp / "originals"),
-        NEWSROOM_PAGE_CACHE_TTL="300",
         LOG_FORMAT="json",
-        LOG_LEVEL="WARNING",
+        **redis,
     )
-    if os.environ.get("REDIS_URL"):
-        env.update(REDIS_URL=os.environ["REDIS_URL"], CACHE_KEY_PREFIX=f"db-faults-{uuid.uuid4().hex}")
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -201,18 +190,12 @@ def _rows(url, sql, *params):
 # --- the site, behind the proxy -----------------------------------------------------------------
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Site:
     """gunicorn with ``deploy/gunicorn.conf.py`` (two workers), its database behind ``proxy``."""
 
     def __init__(self, env, proxy, tmp):
         self.proxy = proxy
-        self.port = _free_port()
+        self.port = free_port()
         self.pause_dir = tmp / "pause"
         self.pause_dir.mkdir()
         self.log_path = tmp / "server.log"
@@ -246,16 +229,13 @@ class Site:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"gunicorn did not start: {self.log_path.read_text()[-3000:]}")
-                time.sleep(0.1)
+        wait_for_port(
+            self.port,
+            self.process,
+            name="gunicorn",
+            within=30,
+            output=lambda: self.log_path.read_text()[-3000:],
+        )
 
     def request(self, method, path, *, staff=None, form=None, timeout=20):
         """``(status, headers, body, seconds)``; ``staff``: a session key to send."""
@@ -327,13 +307,7 @@ class Site:
         (self.pause_dir / "go").write_text("")
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process, within=15)
         self.log.close()
 
 

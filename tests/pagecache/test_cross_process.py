@@ -9,8 +9,6 @@ The server is gunicorn with two workers, on its own SQLite file and cache; the c
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.servers import child_environment, free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 WITHIN = 1.0  # seconds
@@ -49,33 +49,15 @@ def backends():
         yield "redis"
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _environment(tmp, backend):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "CACHE_DIR"}
-        and not name.startswith(("NEWSROOM_", "PYTEST"))
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="newsroom.settings",
-        DEBUG="1",
-        SECRET_KEY="cross-process-test",
-        DATABASE_URL=f"sqlite:///{tmp / 'newsroom.sqlite3'}",
-        CACHE_DIR=str(tmp / "cache"),
-        MEDIA_ROOT=str(tmp / "media"),
-        ORIGINALS_ROOT=str(tmp / "originals"),
-        NEWSROOM_PAGE_CACHE_TTL="300",
-        LOG_LEVEL="WARNING",
-    )
     if backend == "redis":
-        env.update(REDIS_URL=os.environ["REDIS_URL"], CACHE_KEY_PREFIX=f"cross-process-{uuid.uuid4().hex}")
-    return env
+        return child_environment(
+            tmp,
+            SECRET_KEY="cross-process-test",
+            REDIS_URL=os.environ["REDIS_URL"],
+            CACHE_KEY_PREFIX=f"cross-process-{uuid.uuid4().hex}",
+        )
+    return child_environment(tmp, SECRET_KEY="cross-process-test")
 
 
 def _manage(env, *args, timeout=60):
@@ -93,7 +75,7 @@ def _manage(env, *args, timeout=60):
 
 class Server:
     def __init__(self, env):
-        self.port = _free_port()
+        self.port = free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"]
             + ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
@@ -102,16 +84,7 @@ class Server:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    self.stop()
-                    pytest.fail(f"gunicorn did not start: {self.process.stderr.read().decode()}")
-                time.sleep(0.05)
+        wait_for_port(self.port, self.process, name="gunicorn", within=15)
 
     def get(self, path):
         """``(status, X-Page-Cache, body)`` for an anonymous GET."""
@@ -139,13 +112,7 @@ class Server:
         return None
 
     def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop(self.process)
 
 
 @pytest.fixture(scope="module")
