@@ -64,6 +64,14 @@ DEVELOPMENT_MAILERS = {
 SMTP_MAILER = "django.core.mail.backends.smtp.EmailBackend"
 
 
+def _redis_server(url):
+    """A Redis URL's host and port (``None`` without a URL): databases of one server share its memory."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return parts.hostname, parts.port or 6379
+
+
 def production_problems():
     """
     What keeps the production profile from starting, all of it at once: a deploy that fixes
@@ -89,6 +97,16 @@ def production_problems():
         problems.append(
             "EMAIL_URL is not set: the SMTP server, smtp+tls://user:password@host:587 "
             "(or MAILER_BACKEND naming a production email backend configured by its own settings)"
+        )
+    tasks_backend = env("TASKS_BACKEND", "database").lower()
+    if tasks_backend == "immediate":
+        problems.append("TASKS_BACKEND=immediate runs background work inside requests: use database or rq")
+    if tasks_backend == "rq" and not env("TASKS_REDIS_URL"):
+        problems.append("TASKS_BACKEND=rq needs TASKS_REDIS_URL: the queue's Redis, redis://host:6379/1")
+    elif tasks_backend == "rq" and _redis_server(env("TASKS_REDIS_URL")) == _redis_server(env("REDIS_URL")):
+        problems.append(
+            "TASKS_REDIS_URL is on the page cache's Redis server (REDIS_URL): its allkeys-lru "
+            "eviction would drop queued tasks; give the queue a Redis of its own (noeviction)"
         )
     problems += mediastorage.configuration_problems(
         media_bucket=env("MEDIA_S3_BUCKET"),
@@ -154,11 +172,17 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The database task queue (django-tasks-db): its table, db_worker, and its results in the
+    # admin for staff with the permission (ops/admin.py).
+    "django_tasks_db",
 ]
 # `make bench` only (bench/run.py sets NEWSROOM_BENCH=1): the benchmark's app, with the data
 # generator and its bare view. The product never imports it, and nothing else installs it.
 if env_bool("NEWSROOM_BENCH"):
     INSTALLED_APPS.append("bench")
+# The Redis task queue's app (django-rq): its rqworker command and its dashboard in the admin.
+if env("TASKS_BACKEND", "").lower() == "rq":
+    INSTALLED_APPS.append("django_rq")
 
 MIDDLEWARE = [
     # First: the request's id (X-Request-ID) for every response and log record, and the access log.
@@ -295,6 +319,37 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 3000},
         }
     }
+
+# Background work (Django's tasks framework; ops/tasks.py has the enqueue and retry rules).
+# TASKS_BACKEND picks the queue:
+# - "database" (the default): django-tasks-db's queue in this database; `make run` starts its
+#   worker, production runs `manage.py db_worker` (README, "Background tasks").
+# - "rq": Redis through django-tasks-rq, on TASKS_REDIS_URL (a Redis whose maxmemory-policy is
+#   noeviction: the page cache's allkeys-lru would evict queued jobs); its worker is
+#   `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler default`.
+# - "immediate": run in the process that enqueues, after its commit (the tests' default).
+# A failed attempt is retried NEWSROOM_TASK_ATTEMPTS times in all, the first retry after
+# NEWSROOM_TASK_RETRY_SECONDS, each wait twice the last (at most an hour).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = env("TASKS_BACKEND", "database").lower()
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"TASKS_BACKEND must be one of {', '.join(TASKS_BACKENDS)}, not {TASKS_BACKEND!r}."
+    )
+TASKS_REDIS_URL = env("TASKS_REDIS_URL")
+if TASKS_BACKEND == "rq" and not TASKS_REDIS_URL:
+    raise ImproperlyConfigured("TASKS_BACKEND=rq needs TASKS_REDIS_URL: redis://host:6379/1")
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND], "QUEUES": ["default"]}}
+# django-rq's queues, for the rq backend and its worker (and its dashboard in the admin).
+RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
+# Its dashboard in the admin is ops/admin.py's, which asks for the django_rq.admin permission.
+RQ_SHOW_ADMIN_LINK = False
+NEWSROOM_TASK_ATTEMPTS = int(env("NEWSROOM_TASK_ATTEMPTS", "5"))
+NEWSROOM_TASK_RETRY_SECONDS = float(env("NEWSROOM_TASK_RETRY_SECONDS", "10"))
 
 # django-axes first: it refuses a locked-out username or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
