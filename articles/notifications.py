@@ -4,23 +4,26 @@ goes to its authors with the editor's comment.
 
 Emails are never lost and never undo a transition. :func:`notify_on_commit` records a
 :class:`~articles.models.PendingNotification` in the transition's own transaction (no commit, no
-row, no email) and sends once it commits. A send that fails is logged, not raised: the transition
-is done and the editor is told so. Its row stays, and ``manage.py publish_scheduled`` (cron,
-every minute) sends it again with :func:`retry_pending` until the mail server takes it.
+row, no email) and, once it commits, enqueues :func:`send_notification`: the request answers
+without waiting for the mail server. A send that fails is retried with backoff
+(``ops.tasks.retry_later``), and after the last attempt the task's failure is on record for staff
+in the admin. The row stays until its emails went, and ``manage.py publish_scheduled`` (cron,
+every minute) sends whatever a lost or failed task left with :func:`retry_pending`.
 """
 
-import contextlib
 import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import F, Q
+from django.tasks import task
 from django.urls import reverse
 
 from articles.models import PendingNotification, WorkflowEvent
 from articles.permissions import EDITOR_PERMISSION
+from ops.tasks import enqueue_on_commit, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -76,36 +79,58 @@ def notify_on_commit(event):
     if event.action not in SUBMITTED | RETURNED:
         return
     pending = PendingNotification.objects.create(event=event)
-    transaction.on_commit(lambda: send_pending(pending))
+    enqueue_on_commit(send_notification, pending.pk)
 
 
-def send_pending(pending):
-    """Send ``pending``'s emails and forget it; on failure, log it and leave it for a retry."""
+@task
+def send_notification(pending_id, attempt=1):
+    """The task that sends a pending notification's emails, retried with backoff while it fails."""
     try:
-        transition_taken(event_id=pending.event_id)
-    except Exception as error:  # whatever failed, the transition stands and the row is retried
-        logger.warning(
-            "Emails for workflow event %s failed after its transition committed (%s: %s); they are retried.",
-            pending.event_id,
-            type(error).__name__,
-            error,
-        )
-        # The row itself is what matters, and it is there: its count is a courtesy.
-        with contextlib.suppress(DatabaseError):
+        send_pending(pending_id)
+    except Exception as error:  # the row stays: a retry, or publish_scheduled, sends it
+        retry_later(send_notification, pending_id, attempt=attempt, error=error)
+
+
+def send_pending(pending_id):
+    """
+    Send pending notification ``pending_id``'s emails and forget it: ``True``, or ``None`` if
+    there is nothing to send (sent already, or being sent by another process: the row is locked
+    while its emails go, so the task and ``publish_scheduled`` never send them twice). A failed
+    send is noted on the row, which stays, and its error raised.
+    """
+    failure = None
+    with transaction.atomic():
+        unclaimed = PendingNotification.objects.select_for_update(skip_locked=True)
+        pending = unclaimed.filter(pk=pending_id).first()
+        if pending is None:
+            return None
+        try:
+            transition_taken(event_id=pending.event_id)
+        except Exception as error:  # whatever failed, the transition stands and the row is retried
+            failure = error
             PendingNotification.objects.filter(pk=pending.pk).update(
                 attempts=F("attempts") + 1, last_error=f"{type(error).__name__}: {error}"[:1000]
             )
-        return False
-    PendingNotification.objects.filter(pk=pending.pk).delete()
+        else:
+            pending.delete()
+    if failure is not None:
+        logger.warning(
+            "Emails for workflow event %s failed after its transition committed (%s: %s); they are retried.",
+            pending.event_id,
+            type(failure).__name__,
+            failure,
+        )
+        raise failure
     return True
 
 
 def retry_pending():
     """Send every pending notification, oldest first: ``(sent, still pending)``."""
     sent = failed = 0
-    for pending in PendingNotification.objects.all():
-        if send_pending(pending):
-            sent += 1
-        else:
+    for pending_id in PendingNotification.objects.values_list("pk", flat=True):
+        try:
+            if send_pending(pending_id):
+                sent += 1
+        except Exception:  # logged by send_pending; the row stays for the next run
             failed += 1
     return sent, failed

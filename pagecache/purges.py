@@ -14,8 +14,17 @@ stays, and whoever runs next does it:
   changed while it was away (a stalled database delays this by a look, never a reader);
 * a process that saw the cache fail, before it reads the cache again (``ops.rediscache`` runs
   :func:`retry_pending` as its recovery hook and keeps the cache unused until it succeeds);
+* a task, :func:`retry_pending_purges`, queued when a purge fails and retried with backoff
+  (``ops.tasks``), so a quiet site with no request and no cron still catches up;
 * ``manage.py publish_scheduled``, every minute from cron, even if the process that made the
   change died right after the commit.
+
+The purge itself stays in the process that committed, right after the commit: it is one Redis
+call, and what makes a change visible within a second.
+
+Once the page cache's purge has landed, in the transaction that deletes its row, the edge nodes'
+purges of the same tags are recorded and queued (``pagecache.edge``): never before, or an edge
+could fetch the page again from a page cache still holding the old copy, and keep it for a day.
 """
 
 import contextlib
@@ -28,8 +37,11 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
+from django.tasks import task
+from django.utils import timezone
 
-from pagecache import store
+from ops.tasks import backoff, enqueue, retry_later
+from pagecache import edge, store
 from pagecache.models import PendingPurge
 
 logger = logging.getLogger(__name__)
@@ -62,9 +74,12 @@ def purge_now(purge):
             error,
         )
         _note_failure(purge.pk, error)
+        enqueue(retry_pending_purges, run_after=timezone.now() + backoff(1))
         return False
     try:
-        PendingPurge.objects.filter(pk=purge.pk).delete()
+        with transaction.atomic():
+            edge.record_purge(purge.tags)
+            PendingPurge.objects.filter(pk=purge.pk).delete()
     except DatabaseError:
         logger.warning("Purge %s landed, but its row could not be deleted: it is done again.", purge.pk)
     return True
@@ -88,9 +103,21 @@ def retry_pending():
         return 0
     tags = {tag for _, purge_tags in pending for tag in purge_tags}
     store.invalidate(*tags)
-    PendingPurge.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+    with transaction.atomic():
+        edge.record_purge(tags)
+        PendingPurge.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
     logger.info("Page cache: %d pending purge(s) done (%s).", len(pending), ", ".join(sorted(tags)))
     return len(pending)
+
+
+@task
+def retry_pending_purges(attempt=1):
+    """The task that does the pending purges (:func:`retry_pending`), retried while the cache is away."""
+    try:
+        return retry_pending()
+    except Exception as error:  # the rows stay: a retry, a process or publish_scheduled does them
+        retry_later(retry_pending_purges, attempt=attempt, error=error)
+        return 0
 
 
 def catch_up():

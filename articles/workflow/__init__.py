@@ -10,6 +10,7 @@ The admin, the ``workflow`` and ``publish_scheduled`` commands and the tests all
 :func:`take` (or the named helpers below it), so each behaves the same everywhere.
 """
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -33,6 +34,7 @@ __all__ = [
     "run_schedule",
     "submit_for_review",
     "take",
+    "take_if_due",
     "transitions_from",
     "unpublish",
 ]
@@ -121,6 +123,13 @@ def delete(*, article, user, comment="", now=None):
     return take("delete", article=article, user=user, comment=comment, now=now)
 
 
+# The clock's transitions: the time each one waits for, the states it starts from, its comment.
+CLOCK = {
+    "go_live": ("publish_at", Q(status=Status.SCHEDULED), "Embargo lifted at {}."),
+    "expire": ("expire_at", Q(status__in=LIVE), "Taken down as scheduled at {}."),
+}
+
+
 def run_schedule(*, now=None):
     """
     Take every due embargo and expiry: scheduled stories whose time has come go live, live
@@ -128,15 +137,28 @@ def run_schedule(*, now=None):
     Returns ``(went_live, taken_down)`` as lists of articles.
     """
     now = now or timezone.now()
-    went_live = [
-        _by_the_clock("go_live", article, f"Embargo lifted at {_local(article.publish_at)}.", now)
-        for article in Article.objects.filter(status=Status.SCHEDULED, publish_at__lte=now)
-    ]
-    taken_down = [
-        _by_the_clock("expire", article, f"Taken down as scheduled at {_local(article.expire_at)}.", now)
-        for article in Article.objects.filter(status__in=LIVE, expire_at__lte=now)
-    ]
-    return [a for a in went_live if a], [a for a in taken_down if a]
+    done = {}
+    for name, (field, states, comment) in CLOCK.items():
+        due = Article.objects.filter(states, **{f"{field}__lte": now})
+        taken = [_by_the_clock(name, a, comment.format(_local(getattr(a, field))), now) for a in due]
+        done[name] = [article for article in taken if article]
+    return done["go_live"], done["expire"]
+
+
+def take_if_due(name, *, article_id, due_at, now=None):
+    """
+    Take the clock's transition ``name`` on one story if its time is still ``due_at`` and has
+    come (what a task queued for that time does, see ``clock``): the article, or ``None`` if it
+    was rescheduled, unpublished or already done.
+    """
+    now = now or timezone.now()
+    field, states, comment = CLOCK[name]
+    if due_at > now:
+        return None
+    article = Article.objects.filter(states, pk=article_id, **{field: due_at}).first()
+    if article is None:
+        return None
+    return _by_the_clock(name, article, comment.format(_local(due_at)), now)
 
 
 def _by_the_clock(name, article, comment, now):

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 
 from articles import cachetags, notifications, photos, revisions
 from articles.models import Article, WorkflowEvent
+from articles.workflow import clock
 from articles.workflow.transitions import TRANSITIONS, Status, transitions_from
 
 
@@ -129,6 +130,10 @@ class Action:
         # An email that cannot be sent is logged and sent again later; the transition has
         # committed, and the editor is told it is done (see ``notifications``).
         notifications.notify_on_commit(event)
+        # A time ahead (an embargo, a take-down) is queued as a task for that time; a queued one
+        # this action made stale finds nothing to do when it runs (see ``clock``).
+        if source != article.status or self.transition.reschedules:
+            clock.schedule_on_commit(article)
         return event
 
 

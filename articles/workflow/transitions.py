@@ -44,6 +44,14 @@ def _not_embargoed(article, now):
     return not _embargoed(article, now)
 
 
+def _embargo_due(article, now):
+    return article.publish_at is not None and article.publish_at <= now
+
+
+def _take_down_due(article, now):
+    return article.expire_at is not None and article.expire_at <= now
+
+
 def _has_pending_edit(article, now):
     return article.has_unpublished_changes and article.submitted_revision_id != article.latest_revision_id
 
@@ -196,12 +204,16 @@ TRANSITIONS = _table(
         _editor_who_deletes,
         applies=_never_seen_by_readers,
     ),
-    Transition("go_live", "Go live", {Status.SCHEDULED: Status.PUBLISHED}, _clock, system=True),
+    # The clock's own: checked on the locked row, so a reschedule that got there first wins.
+    Transition(
+        "go_live", "Go live", {Status.SCHEDULED: Status.PUBLISHED}, _clock, applies=_embargo_due, system=True
+    ),
     Transition(
         "expire",
         "Take down",
         {Status.PUBLISHED: Status.DRAFT, Status.UPDATED: Status.DRAFT},
         _clock,
+        applies=_take_down_due,
         system=True,
     ),
 )
