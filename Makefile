@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 help:
-	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT)"
+	@echo "make run    install, migrate, load the demo newsroom and serve it at http://$(HOST):$(PORT), with its task worker"
 	@echo "make serve  production: check, collectstatic, migrate, gunicorn (README, \"Production\")"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
@@ -35,13 +35,14 @@ install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
 
 # The cache (files under var/cache/ without Redis) outlives the server: it is emptied before
-# serving, so no page kept by an earlier run shows what the demo data has just replaced.
+# serving, so no page kept by an earlier run shows what the demo data has just replaced. The
+# server and the task queue's worker run together, and stop together (scripts/run_with_worker.py).
 run: export DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --no-input
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
 	$(PY) manage.py shell -v 0 -c "from django.core.cache import cache; cache.clear()"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	$(PY) scripts/run_with_worker.py $(HOST):$(PORT)
 
 # Production (README, "Production"): the production profile unless DJANGO_ENV says otherwise, so
 # that a missing variable is named before anything runs; then static files, migrations and
