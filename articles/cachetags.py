@@ -11,13 +11,20 @@ One module, so that what a page declares and what a change invalidates cannot dr
 * ``listing``: every page that lists the newest stories (home, archives, search, author pages,
   feeds, sitemaps): any story going live or coming down refreshes them.
 * ``picks``: every page with an Editor's Pick block.
-* ``section:<id>``: the section's pages, and article pages whose Related News fills from it.
+* ``section:<id>``: the section's pages (and a Related News block that may fill from anywhere
+  in the section: a story with fewer earlier stories than the block shows).
+* ``section:<id>:<day>``: Related News blocks whose fill from the section spans that day (UTC):
+  a story going live, changing or coming down moves the tag of the day it was first published,
+  so only the story pages whose block it could enter render again, not the whole section's.
 * ``article:<id>``: the story's own page and every page that shows it in a block.
 * ``ids:<n>``: pages listing stories by id rather than the newest (a page of the articles
   sitemap), by blocks of ``ID_BLOCK`` ids: a story going live or coming down refreshes its block.
 """
 
+import datetime
+
 import pagecache
+from articles.models import Article, RelatedArticle
 
 SITE = "site"
 LISTING = "listing"
@@ -49,9 +56,38 @@ def for_story(story):
     return {SITE, article(story.pk)}
 
 
-def for_related_news(story, *, shown):
-    """Tags of a story's Related News: its manual links, its section's newest, ``shown``."""
-    return {SITE, article(story.pk), section(story.section_id), *(article(s.pk) for s in shown)}
+def section_day(pk, day):
+    return f"section:{pk}:{day.isoformat()}"
+
+
+# A Related News block whose fill spans more days than this carries its section's tag instead.
+MAX_DAYS_PER_BLOCK = 31
+
+
+def _day(moment):
+    return moment.astimezone(datetime.UTC).date()
+
+
+def for_related_news(story, *, shown, limit):
+    """
+    Tags of a story's Related News (``selectors.related_news``) showing ``shown`` of at most
+    ``limit``: the stories shown, and what could enter its fill from the section. A story can
+    only enter it by going live (again) with a first publication between the oldest filled
+    story and this one, so the block carries the tags of those days; its manual links are
+    refreshed from the other side (``visibility_changed``).
+    """
+    tags = {SITE, article(story.pk), *(article(s.pk) for s in shown)}
+    filled = [s.written_at for s in shown if getattr(s, "manual_position", None) is None]
+    if story.written_at is None or len(shown) < limit:
+        # A preview fills from the newest; a short block from anything earlier in the section.
+        return tags | {section(story.section_id)}
+    if not filled:
+        return tags  # all manual links: nothing can enter but by a link coming down
+    first, last = _day(min(filled)), _day(story.written_at)
+    days = (last - first).days + 1
+    if days > MAX_DAYS_PER_BLOCK:
+        return tags | {section(story.section_id)}
+    return tags | {section_day(story.section_id, first + datetime.timedelta(n)) for n in range(days)}
 
 
 def for_editors_pick(*, shown):
@@ -61,9 +97,16 @@ def for_editors_pick(*, shown):
 
 def visibility_changed(*, article_pk, section_pks):
     """A story went live, was updated, came down or was (re)scheduled: after commit, refresh
-    its page, its sections' pages, every listing and the pages listing its id (the next
-    scheduled change is recomputed after any invalidation)."""
-    tags = [LISTING, article(article_pk), id_block(article_pk), *(section(pk) for pk in section_pks if pk)]
+    its page, its sections' pages, the Related News that could show it (its first publication's
+    day in those sections, and the stories that link to it by hand), every listing and the
+    pages listing its id (the next scheduled change is recomputed after any invalidation)."""
+    section_pks = {pk for pk in section_pks if pk}
+    tags = [LISTING, article(article_pk), id_block(article_pk), *(section(pk) for pk in section_pks)]
+    written_at = Article.objects.filter(pk=article_pk).values_list("written_at", flat=True).first()
+    if written_at is not None:
+        tags += [section_day(pk, _day(written_at)) for pk in section_pks]
+    linking = RelatedArticle.objects.filter(to_article=article_pk).values_list("from_article", flat=True)
+    tags += [article(pk) for pk in linking]
     pagecache.invalidate_on_commit(*tags)
 
 
@@ -74,3 +117,15 @@ def picks_changed():
 def site_changed():
     """Sections, bylines, photos or credits changed: every page may show them."""
     pagecache.invalidate_on_commit(SITE)
+
+
+def photo_shown_differently(*, articles):
+    """
+    A photo's pages show other files now (its renditions were made): after commit, refresh the
+    pages of the stories using it, and every page that may show their cards (listings, their
+    sections, Related News and Editor's Pick blocks through ``article:<id>``, the sitemap's block).
+    """
+    tags = set()
+    for story in articles:
+        tags |= {LISTING, article(story.pk), id_block(story.pk), section(story.section_id)}
+    pagecache.invalidate_on_commit(*tags)

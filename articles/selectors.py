@@ -170,21 +170,30 @@ def related_news(*, article, limit=RELATED_NEWS_COUNT):
     """
     The Related News block for ``article``, in one query.
 
-    The editors' manual links come first in their order, then the newest published stories of
-    the same section fill the block up to ``limit``. Never the story itself, never an
-    unpublished one, never the same story twice. Both candidate lists are small subqueries
-    (the links, and a newest-first index walk of ``limit`` stories of the section), so the cost
-    does not grow with the size of the section.
+    The editors' manual links come first in their order, then the section's stories that went
+    live before this one (the coverage that led up to it), newest first, fill the block up to
+    ``limit``. Never the story itself, never an unpublished one, never the same story twice.
+    Both candidate lists are small subqueries (the links, and a newest-first index walk of
+    ``limit`` stories of the section from this story's time), so the cost does not grow with
+    the size of the section.
+
+    Why earlier stories rather than the section's newest: a story published now never enters
+    the block of an older story, so publishing does not make every story page of its section
+    render again; only the pages whose block spans the day of a change do
+    (``cachetags.for_related_news``). A story not yet live (a preview) fills from the newest.
     """
     published = Article.objects.published(now=timezone.now()).exclude(pk=article.pk)
     linked = RelatedArticle.objects.filter(from_article=article).values("to_article")
-    newest_in_section = published.filter(section=article.section_id).newest_first().values("pk")[:limit]
+    earlier = published.filter(section=article.section_id)
+    if article.written_at is not None:
+        earlier = earlier.filter(written_at__lte=article.written_at)
+    earlier_in_section = earlier.newest_first().values("pk")[:limit]
     manual_position = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).values(
         "position"
     )[:1]
     return list(
         _cards(published)
-        .filter(pk__in=_any_of(linked, newest_in_section))
+        .filter(pk__in=_any_of(linked, earlier_in_section))
         .annotate(manual_position=Subquery(manual_position))
         .order_by(F("manual_position").asc(nulls_last=True), "-written_at", "-pk")[:limit]
     )
@@ -241,6 +250,7 @@ SITEMAP_FIELDS = (
     "slug", "written_at", "updated_at", "created_at", "section__slug",
     "lead_photo__image", "lead_photo__width", "lead_photo__height",
     "lead_photo__focal_x", "lead_photo__focal_y",
+    "lead_photo__renditions_focal_x", "lead_photo__renditions_focal_y",
 )  # fmt: skip
 # Google News lists stories first published this recently, at most this many of them.
 NEWS_SITEMAP_WINDOW = datetime.timedelta(hours=48)

@@ -23,6 +23,7 @@ from articles import search as search_query
 from articles.cachetags import LISTING, PICKS, SITE
 from articles.forms import SearchFilters
 from articles.models import Article
+from ops.dbrouter import reads_primary
 from pagecache import tag, uses_params
 
 STORIES_PER_PAGE = 20
@@ -292,7 +293,7 @@ def _article_blocks(article, *, origin, **story_context):
     def related_news():
         related = selectors.related_news(article=article)
         html = render_to_string("includes/related_news.html", {"related": related})
-        return html, cachetags.for_related_news(article, shown=related)
+        return html, cachetags.for_related_news(article, shown=related, limit=selectors.RELATED_NEWS_COUNT)
 
     def editors_pick():
         picks = selectors.editors_picks(section=article.section, exclude=article)
@@ -321,6 +322,7 @@ def _render_preview(request, article, revision, status=200):
     return response
 
 
+@reads_primary
 @staff_member_required
 def article_preview(request, pk):
     """Staff preview of an article's latest revision, in any state."""
@@ -330,6 +332,7 @@ def article_preview(request, pk):
     return _render_preview(request, article, article.latest_revision)
 
 
+@reads_primary  # the revision the desk just saved, never a replica's older copy
 def shared_preview(request, token):
     """A signed, expiring preview link of one revision; works logged out."""
     try:

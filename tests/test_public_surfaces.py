@@ -16,7 +16,7 @@ from unittest import mock
 import pytest
 
 from articles import workflow
-from articles.models import Article, EditorsPick
+from articles.models import Article, EditorsPick, RelatedArticle
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -46,10 +46,11 @@ def story():
     """
     The embargoed story, scheduled by an editor two hours before its embargo, with a byline, a
     site-wide Editor's Pick (made directly: curation refuses stories readers cannot see yet) and
-    an older story in the same section whose page shows it in Related News and Editor's Pick.
+    an older story in the same section whose page shows it in Editor's Pick and, linked by an
+    editor, in Related News (which fills only from stories published before the one it is on).
     """
     politics = SectionFactory(name="Politics", slug="politics")
-    PublishedArticleFactory(
+    older = PublishedArticleFactory(
         section=politics,
         headline="An older story",
         slug="an-older-story",
@@ -69,6 +70,7 @@ def story():
     article = workflow.publish(article=article, user=editor, now=EMBARGO - datetime.timedelta(hours=2))
     assert article.status == Article.Status.SCHEDULED
     EditorsPick.objects.create(article=article, position=0)
+    RelatedArticle.objects.create(from_article=older, to_article=article)
     return article
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import curation, revisions, selectors, workflow
+from articles.models import Article
 from pagecache import keys
 from tests.factories import (
     ArticleFactory,
@@ -212,29 +213,74 @@ def test_conditional_get_of_a_cached_page_is_a_304(client, newsroom, django_asse
 # --- Blocks of the article page (pagecache.cached_blocks) --------------------------------------
 
 
-def test_a_new_story_in_the_section_renders_only_related_news_again(client, newsroom, committed):
-    url = newsroom["story"].get_absolute_url()
-    get(client, url)
+@pytest.fixture
+def full_block(newsroom):
+    """A story whose Related News is filled by earlier stories of its section, days before it."""
+    politics = newsroom["politics"]
+    now = timezone.now()
+    earlier = [
+        PublishedArticleFactory(
+            section=politics, headline=f"Earlier {n}", written_at=now - timedelta(days=10 + n)
+        )
+        for n in range(selectors.RELATED_NEWS_COUNT)
+    ]
+    story = PublishedArticleFactory(
+        section=politics, headline="Committee reports", written_at=now - timedelta(days=5)
+    )
+    return story, earlier
+
+
+def test_a_new_story_in_the_section_leaves_earlier_story_pages_kept(client, newsroom, full_block, committed):
+    story, _ = full_block
+    get(client, story.get_absolute_url())
     fresh = ArticleFactory(section=newsroom["politics"], headline="Minister resigns")
     workflow.submit_for_review(article=fresh, user=newsroom["editor"])
     committed(workflow.publish, article=fresh, user=newsroom["editor"])
 
+    response = get(client, story.get_absolute_url())
+
+    assert response["X-Page-Cache"] == "HIT"
+    assert "Minister resigns" not in response.content.decode()
+
+
+def test_a_story_back_on_its_day_renders_only_related_news_again(client, newsroom, full_block, committed):
+    story, earlier = full_block
+    newest_earlier, editor = earlier[0], newsroom["editor"]
+    committed(workflow.unpublish, article=newest_earlier, user=editor, comment="Legal check")
+    assert "Earlier 0" not in get(client, story.get_absolute_url()).content.decode()
+    newest_earlier.refresh_from_db()
+    workflow.submit_for_review(article=newest_earlier, user=editor)
+    committed(workflow.publish, article=newest_earlier, user=editor)
+
     with (
-        mock.patch.object(selectors, "load_story_details", wraps=selectors.load_story_details) as story,
+        mock.patch.object(selectors, "load_story_details", wraps=selectors.load_story_details) as details,
         mock.patch.object(selectors, "related_news", wraps=selectors.related_news) as related,
         mock.patch.object(selectors, "editors_picks", wraps=selectors.editors_picks) as picks,
     ):
-        response = get(client, url)
+        response = get(client, story.get_absolute_url())
 
     assert response["X-Page-Cache"] == "MISS"
-    assert "Minister resigns" in response.content.decode()
-    assert (story.call_count, related.call_count, picks.call_count) == (0, 1, 0)
+    assert "Earlier 0" in response.content.decode()
+    assert (details.call_count, related.call_count, picks.call_count) == (0, 1, 0)
+
+
+def test_a_manual_link_going_live_refreshes_the_page_that_links_it(client, newsroom, committed):
+    exclusive = ArticleFactory(section=SectionFactory(), headline="Harbour deal exclusive")
+    story = PublishedArticleFactory(section=newsroom["politics"], related_articles=[exclusive])
+    assert "Harbour deal exclusive" not in get(client, story.get_absolute_url()).content.decode()
+
+    workflow.submit_for_review(article=exclusive, user=newsroom["editor"])
+    committed(workflow.publish, article=exclusive, user=newsroom["editor"])
+
+    assert "Harbour deal exclusive" in get(client, story.get_absolute_url()).content.decode()
 
 
 def test_moving_a_story_to_another_section_refreshes_its_picks_and_related_news(client, newsroom, committed):
     story, editor, chief = newsroom["story"], newsroom["editor"], ChiefEditorFactory()
     economy = SectionFactory(name="Economy", slug="economy")
-    PublishedArticleFactory(section=economy, headline="Port expands")
+    PublishedArticleFactory(
+        section=economy, headline="Port expands", written_at=story.written_at - timedelta(days=1)
+    )
     economy_pick = PublishedArticleFactory(section=SectionFactory(), headline="Economy desk's pick")
     committed(curation.add_pick, user=chief, article=economy_pick, section=economy)
     assert "Port expands" not in get(client, story.get_absolute_url()).content.decode()
@@ -256,8 +302,10 @@ def test_moving_a_story_to_another_section_refreshes_its_picks_and_related_news(
 def test_a_page_whose_story_changed_while_it_was_read_keeps_nothing_stale(client, newsroom, committed):
     """The view read the story, then a change committed before its blocks were rendered."""
     story, editor = newsroom["story"], newsroom["editor"]
+    day_before = story.written_at - timedelta(days=1)
+    Article.objects.filter(pk=newsroom["neighbour"].pk).update(written_at=day_before)
     economy = SectionFactory(name="Economy", slug="economy")
-    PublishedArticleFactory(section=economy, headline="Port expands")
+    PublishedArticleFactory(section=economy, headline="Port expands", written_at=day_before)
     revisions.save_edit(
         article=story,
         user=editor,

@@ -158,6 +158,16 @@ def test_related_news_manual_links_first_in_position_order_then_same_section_new
     assert selectors.related_news(article=article) == [manual_a, manual_b, fill_new, fill_old]
 
 
+def test_related_news_fills_from_stories_published_before_this_one():
+    section = SectionFactory()
+    earlier = PublishedArticleFactory(section=section, written_at=at(1))
+    article = PublishedArticleFactory(section=section, written_at=at(2))
+    later = PublishedArticleFactory(section=section, written_at=at(3))
+
+    assert selectors.related_news(article=article) == [earlier]
+    assert selectors.related_news(article=later) == [article, earlier]
+
+
 def test_related_news_never_the_story_itself_nor_unpublished_nor_twice():
     section = SectionFactory()
     manual_same_section = PublishedArticleFactory(section=section, written_at=at(1))
