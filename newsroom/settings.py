@@ -197,6 +197,8 @@ MIDDLEWARE = [
     "pagecache.middleware.CompressionMiddleware",
     # The 503 page when the database cannot answer, for whatever below queries it (ops/database.py).
     "ops.database.DatabaseUnavailableMiddleware",
+    # Anonymous readers' reads on the read replica, when there is one (ops/dbrouter.py).
+    "ops.dbrouter.ReadReplicaMiddleware",
     # Whole pages for anonymous readers, before sessions are even looked at (pagecache/).
     "pagecache.middleware.PageCacheMiddleware",
     # The Content Security Policy (ops/csp.py): inside the page cache, so a stored page keeps the
@@ -279,6 +281,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             filter(None, [_database_options.get("options"), _statement_timeout])
         )
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
+# A read replica (README, "Read replica"): with DATABASE_REPLICA_URL, anonymous readers' reads go
+# to it and everything else to the primary (ops/dbrouter.py); the same backend and options as the
+# primary. In tests it mirrors the primary's test database. Unset: one database, no router.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not env("DATABASE_URL"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL is set without DATABASE_URL: the replica of what?")
+    _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60, conn_health_checks=True)
+    if _replica["ENGINE"] != dj_database_url.parse(DATABASE_URL)["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same engine as DATABASE_URL.")
+    DATABASES["replica"] = {
+        **_replica,
+        "ENGINE": DATABASES["default"]["ENGINE"],
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["ops.dbrouter.ReplicaRouter"]
+# After a request that wrote, its sender's reads stay on the primary this many seconds (a signed
+# cookie; 0: never), longer than the replica lags in normal operation.
+DATABASE_READ_YOUR_WRITES_SECONDS = int(env("DATABASE_READ_YOUR_WRITES_SECONDS", "10"))
+DATABASE_READ_YOUR_WRITES_COOKIE = "newsroom_primary"
 # PostgreSQL keeps the covering columns of the reader indexes (INCLUDE); SQLite ignores them and
 # says so (models.W040). The index still orders and filters there, so the warning is noise.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
@@ -572,6 +595,18 @@ NEWSROOM_READER_CACHE_CONTROL = {
     "stale_while_revalidate": 30,
     "stale_if_error": 86400,
 }
+# The edge (pagecache/edge.py, deploy/varnish/newsroom.vcl): the purge URLs of the Varnish nodes in
+# front of the application, comma-separated (http://10.0.0.5:6081/). Empty (the default): no edge,
+# and no page says an edge may keep it longer than Cache-Control. Set: reader pages carry
+# Surrogate-Control: max-age=NEWSROOM_EDGE_MAX_AGE (never past the next embargo or take-down), and
+# every invalidation sends each node a PURGE by tag after commit, as a task with retries.
+NEWSROOM_EDGE_PURGE_URLS = env_list("NEWSROOM_EDGE_PURGE_URLS", "")
+for _url in NEWSROOM_EDGE_PURGE_URLS:
+    if not _url.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(f"NEWSROOM_EDGE_PURGE_URLS: {_url!r} is not an http:// or https:// URL.")
+NEWSROOM_EDGE_MAX_AGE = int(env("NEWSROOM_EDGE_MAX_AGE", str(24 * 3600)))
+# Seconds a purge request may take before it counts as failed (and is retried).
+NEWSROOM_EDGE_PURGE_TIMEOUT = float(env("NEWSROOM_EDGE_PURGE_TIMEOUT", "2"))
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
 # PostgreSQL's text search configuration (stemming, stop words) for search (articles/search.py).

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, quote_etag
 
-from pagecache import encoding, keys, purges, store
+from pagecache import edge, encoding, keys, purges, store
 from pagecache.declare import TAGS_ATTRIBUTE
 
 # Headers a stored page keeps; everything else is recomputed. (A view that sets its own ETag
@@ -28,6 +28,8 @@ KEPT_HEADERS = (
     "ETag",
     "Last-Modified",
     "Cache-Control",
+    # The page's tags for an edge (pagecache.edge); its Surrogate-Control is computed per response.
+    *edge.TAG_HEADERS,
 )
 
 
@@ -118,6 +120,7 @@ class PageCacheMiddleware:
         if not response.has_header("Last-Modified"):  # a feed keeps its newest story's time
             response["Last-Modified"] = http_date(timezone.now().timestamp())
         set_shared_cache_headers(response)
+        edge.set_tags(response, getattr(response, TAGS_ATTRIBUTE))
         response["X-Page-Cache"] = "MISS"
 
     def _store(self, cache, page_keys, coding, response, *, since):
@@ -132,9 +135,15 @@ class PageCacheMiddleware:
         entries = {
             page_keys[each]: self._entry(response, each, encoded.get(each)) for each in encoding.CODINGS
         }
+        keep_until = edge.keep_until(cache, since)  # None without an edge
+        if keep_until is not None:
+            for entry in entries.values():
+                entry["edge_until"] = keep_until
         tags = getattr(response, TAGS_ATTRIBUTE)
-        store.store_entries(cache, entries, tags, since=since, remember=[page_keys[coding]])
+        stored = store.store_entries(cache, entries, tags, since=since, remember=[page_keys[coding]])
         self._apply(response, entries[page_keys[coding]])
+        if stored:  # not stored: it may show what a purge has just dropped, so no edge keeps it
+            edge.set_keep(response, keep_until)
 
     def _entry(self, response, coding, encoded):
         """What is kept of ``response`` for requests taking ``coding`` (``encoded``: its body in it)."""
@@ -158,6 +167,7 @@ class PageCacheMiddleware:
     def _serve(self, entry):
         response = self.response_class()
         self._apply(response, entry)
+        edge.set_keep(response, entry.get("edge_until"))
         response["X-Page-Cache"] = "HIT"
         return response
 

@@ -20,3 +20,22 @@ class PendingPurge(models.Model):
 
     def __str__(self):
         return f"Purge of {', '.join(self.tags)}"
+
+
+class PendingEdgePurge(models.Model):
+    """
+    Tags an edge node (Varnish, ``NEWSROOM_EDGE_PURGE_URLS``) has to drop, written once the page
+    cache's own purge of them landed and deleted once the node took it (``pagecache.edge``).
+    """
+
+    node = models.CharField(max_length=500)
+    tags = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"Edge purge of {', '.join(self.tags)} on {self.node}"

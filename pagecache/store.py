@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.utils import timezone
 
+from ops import replication
 from pagecache import registry
 
 TAG_PREFIX = "tag:"
@@ -57,8 +58,11 @@ def invalidate(*tags):
         # The generation first: whoever then reads a moved tag also reads the moved generation
         # (``_tag_versions`` reads them in the other order), even where writes are not atomic.
         # set_many answers the keys it could not store (Django's contract; set() answers nothing).
-        failed = store.set_many({GENERATION_KEY: _new_version()}, None)
+        generation = _new_version()
+        failed = store.set_many({GENERATION_KEY: generation}, None)
         if not failed:
+            # What a read replica must have replayed to render under it (ops/replication.py).
+            replication.record_generation(store, generation)
             failed = store.set_many({TAG_PREFIX + str(t): _new_version() for t in set(tags)}, None)
         if failed:
             raise PurgeFailed(f"the cache did not store {', '.join(sorted(failed))}")
@@ -81,6 +85,9 @@ def generation(store, found=None):
     if current is None:
         store.add(GENERATION_KEY, _new_version(), None)
         current = store.get(GENERATION_KEY)
+    # Data read from here on is kept under this generation: from a replica only if it is not
+    # behind it (ops/replication.py).
+    replication.require_replayed(store, current)
     return current
 
 
@@ -159,21 +166,23 @@ def store_entries(store, entries, tags, *, since, remember=None):
     """
     ``store_entry`` for several entries showing the same thing (``{key: entry}``: a page in each
     content coding), in one write. This process remembers the tags of those in ``remember`` (all
-    by default): the page cache names the one its request reads, as a hit would.
+    by default): the page cache names the one its request reads, as a hit would. Whether they
+    were stored (an edge may keep only what was: ``pagecache.edge``).
     """
     ttl = _seconds_to_keep(store, since)
     if ttl <= 0:
-        return
+        return False
     tag_keys = [TAG_PREFIX + t for t in sorted(tags)]
     versions = _tag_versions(store, tag_keys, since.generation)
     if versions is None:
-        return  # something changed while this was rendered: it may show it as it was
+        return False  # something changed while this was rendered: it may show it as it was
     store.set_many({key: {**entry, "versions": versions} for key, entry in entries.items()}, ttl)
     for key in entries if remember is None else remember:
         _remember(key, tag_keys)
+    return True
 
 
-def _next_change(store, since):
+def next_change(store, since):
     """
     The first moment after ``since.at`` at which visibility changes by the clock, as a
     timestamp, or None. Remembered with the generation it was computed under: an answer from
@@ -199,7 +208,7 @@ def _seconds_to_keep(store, since):
     ttl = settings.NEWSROOM_PAGE_CACHE_TTL
     if ttl <= 0:
         return 0  # the page cache is off
-    next_change = _next_change(store, since)
-    if next_change is not None:
-        ttl = min(ttl, int(next_change - timezone.now().timestamp()))
+    moment = next_change(store, since)
+    if moment is not None:
+        ttl = min(ttl, int(moment - timezone.now().timestamp()))
     return max(ttl, 0)

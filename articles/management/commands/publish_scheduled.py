@@ -3,7 +3,8 @@ Take due embargoes and expiries. Safe to run from cron every minute: it is idemp
 readers never depend on it running on time (``published()`` compares with the clock itself);
 it records the change in the audit trail and lets caches know. It also does the page cache
 purges that could not land when their change committed (the cache was away, or the process
-died right after the commit): see ``pagecache.purges``; and sends the workflow's emails that
+died right after the commit): see ``pagecache.purges``; sends the edge purges (Varnish) whose task
+gave up or was lost: see ``pagecache.edge``; and sends the workflow's emails that
 failed (the mail server away): see ``articles.notifications``.
 
     * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
@@ -12,7 +13,7 @@ failed (the mail server away): see ``articles.notifications``.
 from django.core.management.base import BaseCommand
 
 from articles import notifications, workflow
-from pagecache import purges
+from pagecache import edge, purges
 
 
 class Command(BaseCommand):
@@ -33,6 +34,11 @@ class Command(BaseCommand):
         else:
             if purged:
                 self.stdout.write(f"{purged} pending page cache purge(s) done.")
+        edge_done, edge_failed = edge.retry_pending()
+        if edge_done:
+            self.stdout.write(f"{edge_done} pending edge purge(s) sent.")
+        if edge_failed:
+            self.stderr.write(f"{edge_failed} edge purge(s) still not taken: see pagecache_pendingedgepurge.")
         sent, failed = notifications.retry_pending()
         if sent:
             self.stdout.write(f"{sent} pending workflow email(s) sent.")
