@@ -2,7 +2,7 @@
 `make bench-publishing`: readers under load while an editor publishes (issue 14, part 6).
 
     .venv/bin/python bench/publishing_load.py [--duration 60] [--connections 64] [--stories 5]
-                                              [--warmup 5] [--recreate] [--no-write]
+                                              [--warmup 5] [--cold] [--recreate] [--no-write]
 
 1. The database is ``newsroom_publishing_bench``, a copy of ``make bench``'s ``newsroom_bench``
    (100,000 stories), so that the editor's changes never touch the database ``make bench``
@@ -13,7 +13,9 @@
 2. Starts gunicorn (bench/gunicorn.conf.py: 2 sync workers) on 127.0.0.1:8101, with Redis
    database 7, emptied first: ports and databases of its own, so that it can run beside
    ``make bench``. No nginx: readers go straight to gunicorn.
-3. Warms up for ``--warmup`` seconds, reads the workers' RSS, then for ``--duration`` seconds:
+3. Warms up: reads every address once (``--cold`` skips it: a site measured just after its cache
+   was emptied, which a news site in service never is), then readers alone for ``--warmup``
+   seconds; reads the workers' RSS, then for ``--duration`` seconds:
      readers  wrk ``-t2 -c64 --latency --timeout 30s`` with bench/publishing_readers.lua, which
               cycles over addresses built from the database (``manage.py reader_paths``) in the
               mix ``MIX`` and counts the responses by status and by X-Page-Cache;
@@ -297,7 +299,8 @@ def markdown(results):
         f"- **Versions**: Python {versions['python']}, Django {versions['django']}, gunicorn "
         f"{versions['gunicorn']} (2 sync workers, no nginx), PostgreSQL {versions['postgresql']}, "
         f"Redis {versions['redis']}, {versions['wrk']}",
-        f"- **Load**: `{readers['wrk']}` for {options['duration']} s after a {options['warmup']} s "
+        f"- **Load**: `{readers['wrk']}` for {options['duration']} s after "
+        f"{'' if options.get('cold') else 'reading every address once and '}a {options['warmup']} s "
         f"warm-up, over {results['paths']['cycle']:,} addresses ("
         + ", ".join(f"{kind} {MIX[kind]} %" for kind in MIX)
         + f"); the editor took {results['events']['commits']} transitions on {options['stories']} stories "
@@ -562,6 +565,16 @@ def cpu_cores(before, after):
     return {name: round(seconds / elapsed, 2) for name, seconds in used.items()}
 
 
+def read_every_address_once(paths, *, readers=4):
+    """Ask for each address once, ``readers`` at a time, as wrk's first pass would: the page
+    cache then holds what a site in service holds. Returns the seconds it took."""
+    started = time.monotonic()
+    addresses = sorted({path for found in paths.values() for path in found})
+    with concurrent.futures.ThreadPoolExecutor(readers) as pool:
+        list(pool.map(lambda path: run.fetch(URL + path), addresses))
+    return round(time.monotonic() - started, 1)
+
+
 def workflow_events(after_id):
     rows = psql(
         f"SELECT id, article_id, action FROM articles_workflowevent WHERE id > {int(after_id)} ORDER BY id",
@@ -578,6 +591,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load and of editing")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of readers alone first")
+    parser.add_argument("--cold", action="store_true", help="skip reading every address once first")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections")
     parser.add_argument("--stories", type=int, default=5, help="how many stories the editor rotates over")
     parser.add_argument(
@@ -615,6 +629,9 @@ def main(argv=None):
         gunicorn = processes.start_gunicorn(
             URL, {"GUNICORN_CMD_ARGS": f"--error-logfile {OUT / 'gunicorn.log'}"}
         )
+        if not options.cold:
+            log(f"Warm-up: every address once ({len(set(cycle)):,})")
+            log(f"... in {read_every_address_once(paths)} s")
         if options.warmup:
             log(f"Warm-up: readers alone for {options.warmup} s")
             run.wrk(f"{URL}/", connections=options.connections, duration=options.warmup,
