@@ -112,6 +112,11 @@ class Photo(models.Model):
     # Where the subject is, as fractions of width and height: crops keep it in frame.
     focal_x = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
     focal_y = models.FloatField(default=0.5, validators=[MinValueValidator(0), MaxValueValidator(1)])
+    # The focal point of the renditions made so far (articles/renditions.py), set by the task that
+    # makes them: null until they exist, so pages offer only files that are there, without asking
+    # the storage. It trails focal_x/focal_y while the crops of a new focal point are being made.
+    renditions_focal_x = models.FloatField(null=True, editable=False)
+    renditions_focal_y = models.FloatField(null=True, editable=False)
     caption = models.CharField(max_length=300, blank=True)
     alt_text = models.CharField(
         max_length=300, blank=True, help_text="What the photo shows, for readers who cannot see it."

@@ -19,13 +19,27 @@ and a cache lock so two workers never make the same files at once. (Checked with
 and Pillow 13: ImageKit keeps no tables, so it adds no migration and no query.)
 
 How it fits together:
-- ``rendition_set(photo, crop=...)`` and ``social_image(photo)`` describe renditions from the
-  photo's row alone (``image.name``, ``width``, ``height``, focal point): no I/O, for templates.
-- ``make_renditions(photo)`` makes every rendition that is missing; it is idempotent and safe to
-  call concurrently. Upload and focal-point changes call it after commit
-  (``make_renditions_on_commit``); ``manage.py make_renditions`` backfills. Pages never check
-  that a file exists: a photo saved some other way (a data migration, a test factory) has no
-  renditions until that command runs.
+- ``rendition_set(photo, crop=...)`` and ``social_image(photo)`` describe the renditions that
+  exist from the photo's row alone (``image.name``, ``width``, ``height``, and the focal point
+  they were made for, ``renditions_focal_x``/``_y``): no query, no storage call, for templates.
+  While a photo has none yet (``pending(photo)``) they answer ``None``: pages show a placeholder
+  of the photo's size (articles/templatetags/photos.py); feeds and og:image name the served
+  image, which exists from the upload on. After a focal-point change the crops offered are those
+  of the previous focal point (their files are still there) until the new ones are made.
+- ``make_renditions(photo)`` makes every rendition that is missing, then records on the row the
+  focal point it made them for and, if that changed what pages may offer, refreshes the pages
+  that show the photo (page-cache tags, after commit). It is idempotent and safe to call
+  concurrently.
+- An upload or a focal-point change calls ``make_renditions_later(photo)``: once the transaction
+  commits, the ``make_photo_renditions`` task is enqueued (Django's tasks framework, through
+  ``ops.tasks``), so the request answers without decoding the photo again; the task retries with
+  backoff, and its last failure is a FAILED task staff see in the admin.
+- A lost task (the queue unreachable when enqueueing, a worker down for good) leaves the photo
+  pending, never broken: the row itself is the record of the work still to do, and
+  ``manage.py make_renditions --pending`` (run by the safety-net schedule, beside
+  ``publish_scheduled``) makes the renditions of every such photo. A photo saved some other way
+  (a data migration, a test factory) is pending too until that command runs, unless it says
+  otherwise (migration 0013 marked the photos of before as made).
 """
 
 import hashlib
@@ -34,15 +48,21 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F, Q
+from django.tasks import task
 from imagekit import ImageSpec
 from imagekit.cachefiles import ImageCacheFile
 from imagekit.utils import process_image
 from PIL import Image
+
+from articles import cachetags
+from articles.models import Photo
+from ops.tasks import enqueue_on_commit, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +91,9 @@ SOURCE_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # A lock older than this is taken to belong to a worker that died.
 LOCK_TIMEOUT = 300
 LOCK_POLL_INTERVAL = 0.1
+# How long a task waits for another worker making the same photo's files before retrying later
+# (with backoff) rather than holding a worker.
+TASK_LOCK_WAIT = 30
 
 
 class RenditionsBusy(Exception):
@@ -140,7 +163,18 @@ class RenditionSet:
 
 def focal_point(photo):
     """The photo's focal point in thousandths of its width and height (as used in names)."""
-    return (round(photo.focal_x * 1000), round(photo.focal_y * 1000))
+    return _thousandths(photo.focal_x, photo.focal_y)
+
+
+def made_focal_point(photo):
+    """The focal point the photo's existing renditions were made for (thousandths), or ``None``."""
+    if photo.renditions_focal_x is None or photo.renditions_focal_y is None:
+        return None
+    return _thousandths(photo.renditions_focal_x, photo.renditions_focal_y)
+
+
+def _thousandths(x, y):
+    return (round(x * 1000), round(y * 1000))
 
 
 def crop_size(width, height, ratio):
@@ -175,6 +209,11 @@ def _has_size(photo):
     return bool(photo.image and photo.image.name and photo.width and photo.height)
 
 
+def pending(photo):
+    """Whether ``photo`` will have renditions but has none yet (its task has not run)."""
+    return _has_size(photo) and made_focal_point(photo) is None
+
+
 def _effective_crop(photo, crop):
     """A crop that would keep the whole photo is no crop: its files are the uncropped ones."""
     ratio = CROPS[crop]
@@ -188,39 +227,67 @@ def rendition_set(photo, *, crop=""):
     The renditions of ``photo`` at aspect ``crop`` ("", "16x9" or "1x1"), every width and format.
 
     Built from the row alone: no query, no storage call. ``None`` when the photo's size is not
-    known (a row without an image), and templates then show ``photo.image`` as it is.
+    known (a row without an image: templates then show ``photo.image`` as it is) or while its
+    renditions are not made yet (``pending``: templates show a placeholder of its size).
     """
     if crop not in CROPS:
         raise ValueError(f"Unknown crop {crop!r}: one of {sorted(CROPS)}.")
-    if not _has_size(photo):
+    focal = made_focal_point(photo)
+    if not _has_size(photo) or focal is None:
         return None
+    return _rendition_set(photo, crop, focal)
+
+
+def _rendition_set(photo, crop, focal):
     crop = _effective_crop(photo, crop)
     box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
     return RenditionSet(
-        tuple(_rendition(photo, crop, width, fmt) for fmt in FORMATS for width in widths_for(box_w))
+        tuple(_rendition(photo, crop, width, fmt, focal) for fmt in FORMATS for width in widths_for(box_w))
     )
+
+
+def placeholder_size(photo, *, crop="", max_width=None):
+    """
+    ``(width, height)`` of the ``<img>`` that ``rendition_set(photo, crop=crop)`` will give
+    (``up_to(max_width)``), computed while the photo is pending: the placeholder shown until
+    then takes the very space of the photo, so nothing moves when the renditions arrive.
+    """
+    future = _rendition_set(photo, crop, focal_point(photo))
+    if max_width:
+        future = future.up_to(max_width)
+    return future.fallback.width, future.fallback.height
 
 
 def largest(photo, *, fmt):
     """
     The widest uncropped rendition of ``photo`` in ``fmt`` (the last of
     ``rendition_set(photo).of_format(fmt)``), computed alone: a sitemap names one per story.
+    ``None`` when unsized or pending, as ``rendition_set``.
     """
-    if not _has_size(photo):
+    focal = made_focal_point(photo)
+    if not _has_size(photo) or focal is None:
         return None
-    return _rendition(photo, "", widths_for(photo.width)[-1], fmt)
+    return _rendition(photo, "", widths_for(photo.width)[-1], fmt, focal)
 
 
 def social_image(photo):
-    """The og:image of a story: a 16:9 JPEG 1200 wide (narrower only if the photo is)."""
-    if not _has_size(photo):
+    """
+    The og:image of a story: a 16:9 JPEG 1200 wide (narrower only if the photo is). ``None``
+    when unsized or pending, as ``rendition_set``: callers then name the served image.
+    """
+    focal = made_focal_point(photo)
+    if not _has_size(photo) or focal is None:
         return None
+    return _social_image(photo, focal)
+
+
+def _social_image(photo, focal):
     crop = _effective_crop(photo, SOCIAL_CROP)
     box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
-    return _rendition(photo, crop, min(SOCIAL_WIDTH, box_w), SOCIAL_FORMAT)
+    return _rendition(photo, crop, min(SOCIAL_WIDTH, box_w), SOCIAL_FORMAT, focal)
 
 
-def _rendition(photo, crop, width, fmt):
+def _rendition(photo, crop, width, fmt, focal):
     """The rendition of ``photo`` at (effective) ``crop``, ``width`` pixels wide, in ``fmt``."""
     box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
     return Rendition(
@@ -230,19 +297,23 @@ def _rendition(photo, crop, width, fmt):
         width=width,
         height=max(1, round(width * box_h / box_w)),
         format=fmt,
-        focal=focal_point(photo),
+        focal=focal,
     )
 
 
 def all_renditions(photo):
-    """Every rendition ``make_renditions`` makes of ``photo``, without duplicates (none if unsized)."""
+    """
+    Every rendition ``make_renditions`` makes of ``photo`` (around its current focal point),
+    without duplicates (none if unsized).
+    """
     if not _has_size(photo):
         return []
+    focal = focal_point(photo)
     renditions = {}
     for crop in CROPS:
-        for rendition in rendition_set(photo, crop=crop).renditions:
+        for rendition in _rendition_set(photo, crop, focal).renditions:
             renditions[rendition.name] = rendition
-    social = social_image(photo)
+    social = _social_image(photo, focal)
     renditions[social.name] = social
     return list(renditions.values())
 
@@ -392,6 +463,7 @@ def _generation_lock(photo, *, wait):
 def make_renditions(photo, *, force=False, wait=LOCK_TIMEOUT):
     """
     Make every rendition of ``photo`` that is not in storage yet; return the names written.
+    Then record that they exist (``_record_made``), so that pages offer them.
 
     Idempotent: a second call finds every file and writes nothing. Concurrent calls for the
     same photo queue on a lock, and the later ones find the files made (after ``wait`` seconds
@@ -400,29 +472,83 @@ def make_renditions(photo, *, force=False, wait=LOCK_TIMEOUT):
     """
     if not _has_size(photo):
         return []
+    focal = (photo.focal_x, photo.focal_y)  # what the files below are cut around
     renditions = all_renditions(photo)
     storage = photo.image.storage
     with _generation_lock(photo, wait=wait):
         missing = [rendition for rendition in renditions if force or not storage.exists(rendition.name)]
-        if not missing:
-            return []
-        decoded = _decode(photo, largest=_needed_size(photo, missing))
-        for rendition in missing:
-            spec = RenditionSpec(photo.image, rendition=rendition, decoded=decoded)
-            ImageCacheFile(spec, storage=storage, cachefile_backend=_backend).generate(force=force)
+        if missing:
+            decoded = _decode(photo, largest=_needed_size(photo, missing))
+            for rendition in missing:
+                spec = RenditionSpec(photo.image, rendition=rendition, decoded=decoded)
+                ImageCacheFile(spec, storage=storage, cachefile_backend=_backend).generate(force=force)
+    _record_made(photo, focal)
     written = [rendition.name for rendition in missing]
-    logger.info("Made %d renditions of %s.", len(written), photo.image.name)
+    if written:
+        logger.info("Made %d renditions of %s.", len(written), photo.image.name)
     return written
 
 
-def make_renditions_on_commit(photo):
+def _record_made(photo, focal):
     """
-    Make ``photo``'s renditions once the current transaction commits (right away outside one).
+    Record on ``photo``'s row that its renditions around ``focal`` exist and, if pages offered
+    other files until now (none, or the crops of an older focal point), refresh the pages that
+    show the photo once this commits, so that readers get the full ``srcset``.
+    """
+    photo.renditions_focal_x, photo.renditions_focal_y = focal
+    if photo.pk is None:
+        return
+    with transaction.atomic():
+        changed = (
+            Photo.objects.filter(pk=photo.pk)
+            .exclude(renditions_focal_x=focal[0], renditions_focal_y=focal[1])
+            .update(renditions_focal_x=focal[0], renditions_focal_y=focal[1])
+        )
+        if changed:
+            # Imported here: the photo service imports this module for the files it deletes.
+            from articles.photos import photo_usage
 
-    A failure is logged, not raised: the photo is saved either way, and ``manage.py
-    make_renditions`` can make what is missing later.
+            cachetags.photo_shown_differently(articles=[use.article for use in photo_usage(photo)])
+
+
+def awaiting_renditions(photos):
     """
-    transaction.on_commit(partial(make_renditions, photo), robust=True)
+    The photos of queryset ``photos`` whose renditions around their current focal point are not
+    recorded as made: new ones whose task has not run (or was lost), and new focal points.
+    """
+    return photos.filter(
+        Q(renditions_focal_x__isnull=True)
+        | Q(renditions_focal_y__isnull=True)
+        | ~Q(renditions_focal_x=F("focal_x"))
+        | ~Q(renditions_focal_y=F("focal_y"))
+    )
+
+
+def make_renditions_later(photo):
+    """
+    Have ``photo``'s renditions made by the ``make_photo_renditions`` task, enqueued once the
+    current transaction commits. Enqueueing never fails the caller: a task that cannot be
+    enqueued leaves the photo pending (a placeholder on pages) for ``make_renditions --pending``.
+    """
+    enqueue_on_commit(make_photo_renditions, photo.pk)
+
+
+@task
+def make_photo_renditions(photo_id, attempt=1):
+    """
+    The task: make the renditions of photo ``photo_id`` (see ``make_renditions``) and return the
+    names written. A failure (storage unavailable, another worker holding the photo's lock too
+    long) is retried with backoff (``ops.tasks.retry_later``); the last attempt's failure is the
+    task's, FAILED with its traceback for staff to see, and the photo stays pending.
+    """
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return []  # deleted before its renditions were made: nothing to do
+    try:
+        return make_renditions(photo, wait=TASK_LOCK_WAIT)
+    except Exception as error:  # noqa: BLE001 - whatever failed is retried, then shown as FAILED
+        retry_later(make_photo_renditions, photo_id, attempt=attempt, error=error)
+        return []
 
 
 def stale_renditions(photo):

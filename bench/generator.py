@@ -494,6 +494,10 @@ class NewsroomGenerator:
                             image=name,
                             width=width,
                             height=height,
+                            # Rows sharing a file share its renditions, made once after commit
+                            # (around the default focal point): pages offer them from the start.
+                            renditions_focal_x=0.5,
+                            renditions_focal_y=0.5,
                             caption=f"{subject}, photographed for the newsroom (photo {n + 1}).",
                             alt_text=f"{subject} under an evening sky.",
                             credit=self.rng.choice(self.credits),

@@ -141,6 +141,13 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     caption = factory.Sequence(lambda n: f"Caption {n}")
     alt_text = factory.Sequence(lambda n: f"Alt text {n}")
     credit = factory.SubFactory(PhotoCreditFactory)
+    # A photo of the library whose renditions are recorded as made (their files are not written:
+    # pages name them without looking). ``PhotoFactory(renditions_focal_x=None,
+    # renditions_focal_y=None)`` is one whose task has not run yet.
+    focal_x = 0.5
+    focal_y = 0.5
+    renditions_focal_x = factory.SelfAttribute("focal_x")
+    renditions_focal_y = factory.SelfAttribute("focal_y")
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

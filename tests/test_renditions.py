@@ -3,6 +3,7 @@
 import io
 import threading
 import time
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -11,6 +12,8 @@ from django.core.files.storage import FileSystemStorage, InMemoryStorage, defaul
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.tasks import TaskResultStatus, task_backends
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from articles import renditions
@@ -240,7 +243,11 @@ def test_two_workers_at_once_make_each_file_once():
         results.append(renditions.make_renditions(photo))
 
     results = []
-    with mock.patch.object(renditions.StorageBackend, "generate", slow_generate):
+    # Recording the result is a database write, which SQLite's test database refuses to threads.
+    with (
+        mock.patch.object(renditions.StorageBackend, "generate", slow_generate),
+        mock.patch.object(renditions, "_record_made"),
+    ):
         threads = [threading.Thread(target=worker, args=(results,)) for _ in range(2)]
         for thread in threads:
             thread.start()
@@ -304,15 +311,20 @@ def test_a_photo_without_a_size_has_no_renditions():
     assert renditions.stale_renditions(photo) == []
 
 
-def test_on_commit_helper_waits_for_the_commit(django_capture_on_commit_callbacks):
-    photo = make_photo((400, 300))
+def test_the_task_is_enqueued_after_the_commit_and_makes_them(django_capture_on_commit_callbacks):
+    # The tests' tasks backend is Django's immediate one: an enqueued task runs at once.
+    photo = make_photo((400, 300), renditions_focal_x=None, renditions_focal_y=None)
+    files = renditions.all_renditions(photo)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        renditions.make_renditions_on_commit(photo)
-    assert not default_storage.exists(renditions.social_image(photo).name)
+        renditions.make_renditions_later(photo)
+    assert not any(default_storage.exists(r.name) for r in files)
 
     callbacks[0]()
-    assert default_storage.exists(renditions.social_image(photo).name)
+    assert all(default_storage.exists(r.name) for r in files)
+    photo.refresh_from_db()
+    assert not renditions.pending(photo)
+    assert renditions.rendition_set(photo).renditions[0].name == files[0].name
 
 
 # --- The command ------------------------------------------------------------------------------
@@ -355,7 +367,7 @@ def test_load_demo_makes_renditions_of_its_photos_after_commit(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     made = []
-    monkeypatch.setattr(renditions, "make_renditions", made.append)
+    monkeypatch.setattr(renditions, "make_renditions", lambda photo, **options: made.append(photo))
     small_photo = photo_file((160, 90)).read()
     monkeypatch.setattr(load_demo, "render_photo", lambda **kwargs: small_photo)
     monkeypatch.setenv("DEMO_PASSWORD", "demo-pass-for-tests")
@@ -364,3 +376,82 @@ def test_load_demo_makes_renditions_of_its_photos_after_commit(
         call_command("load_demo", stdout=io.StringIO(), stderr=io.StringIO())
 
     assert made and len(made) == Photo.objects.count()
+
+
+# --- The task -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Django's dummy tasks backend: tasks are kept, not run, like a queue whose worker is down."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    return backend.results
+
+
+def pending_photo(size=(800, 600), **kwargs):
+    return make_photo(size, renditions_focal_x=None, renditions_focal_y=None, **kwargs)
+
+
+def failing_storage():
+    return mock.patch.object(FileSystemStorage, "_save", side_effect=OSError("No space left on device"))
+
+
+def test_a_failing_storage_is_retried_with_backoff(queued_tasks, settings):
+    settings.NEWSROOM_TASK_RETRY_SECONDS = 10
+    photo = pending_photo()
+
+    with failing_storage():
+        renditions.make_photo_renditions.call(photo.pk)
+
+    [retry] = queued_tasks
+    assert retry.task.func is renditions.make_photo_renditions.func
+    assert retry.args == [photo.pk] and retry.kwargs == {"attempt": 2}
+    assert retry.task.run_after - timezone.now() > timedelta(seconds=8)
+    photo.refresh_from_db()
+    assert renditions.pending(photo)  # pages keep the placeholder meanwhile
+
+    renditions.make_photo_renditions.call(*retry.args, **retry.kwargs)  # the storage is back
+    photo.refresh_from_db()
+    assert not renditions.pending(photo)
+    assert all(default_storage.exists(r.name) for r in renditions.all_renditions(photo))
+
+
+def test_the_last_failure_is_the_tasks_for_staff_to_see(settings):
+    settings.NEWSROOM_TASK_ATTEMPTS = 3
+    photo = pending_photo()
+
+    with failing_storage():
+        result = renditions.make_photo_renditions.enqueue(photo.pk, attempt=3)
+
+    assert result.status == TaskResultStatus.FAILED
+    assert "No space left on device" in result.errors[0].traceback
+    photo.refresh_from_db()
+    assert renditions.pending(photo)
+
+
+def test_a_photo_deleted_before_its_task_ran_is_no_error():
+    photo = pending_photo()
+    photo_id = photo.pk
+    photo.delete()
+
+    result = renditions.make_photo_renditions.enqueue(photo_id)
+
+    assert result.status == TaskResultStatus.SUCCESSFUL and result.return_value == []
+
+
+def test_the_safety_net_makes_only_what_lost_tasks_left(queued_tasks):
+    lost, done = pending_photo((700, 500)), make_photo((500, 700))
+    moved = make_photo((600, 600))
+    Photo.objects.filter(pk=moved.pk).update(focal_x=0.2)  # its crops' task was lost too
+    out = io.StringIO()
+
+    call_command("make_renditions", "--pending", stdout=out)
+
+    moved.refresh_from_db()
+    made = len(renditions.all_renditions(lost)) + len(renditions.all_renditions(moved))
+    assert f"Made {made} renditions." in out.getvalue()
+    assert not any(default_storage.exists(r.name) for r in renditions.all_renditions(done))
+    assert not renditions.awaiting_renditions(Photo.objects.all()).exists()
+    assert queued_tasks == []  # made in the command itself

@@ -199,6 +199,8 @@ def test_an_article_page_links_every_photo_at_the_media_host(client, s3, django_
         inline = photos.photo_create(
             file=uploaded(image_bytes(size=(700, 500))), credit="Agency", alt_text="In"
         )
+    for photo in (lead, inline):
+        photo.refresh_from_db()  # as their renditions' task left them
     # An inline image is kept by the body's sanitizer only when its address is in our media.
     body = f'<p>Before.</p><figure class="image"><img src="{inline.image.url}" alt="Inline"></figure>'
     article = PublishedArticleFactory(lead_photo=lead, body=body)

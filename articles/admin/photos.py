@@ -221,7 +221,7 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
             return  # saved by the photo service in save_form
         super().save_model(request, obj, form, change)
         if {"focal_x", "focal_y"} & set(form.changed_data):
-            renditions.make_renditions_on_commit(obj)  # new crops around the new focal point
+            renditions.make_renditions_later(obj)  # new crops around the new focal point
 
     def save_related(self, request, form, formsets, change):
         if change:

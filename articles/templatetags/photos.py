@@ -4,7 +4,9 @@ Template tags for showing photos: ``<picture>`` elements with WebP and JPEG rend
 
 Rendition addresses are computed from the photo's row, so none of these tags touches the
 database or the storage, except ``with_photo_credits``: one query for the photos of a body that
-has images, none for one that has not.
+has images, none for one that has not. The row also says whether the renditions exist yet (a
+task makes them after the upload): until they do, a photo is shown as a placeholder with its
+width, height and alt text, so the page neither jumps when they arrive nor shows a broken image.
 """
 
 import re
@@ -16,6 +18,7 @@ from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -26,6 +29,9 @@ register = template.Library()
 
 # How wide a photo in the story column is shown (.story is at most 42rem wide).
 STORY_SIZES = "(min-width: 46rem) 42rem, 100vw"
+# What stands in for a photo whose renditions are not made yet: an SVG with no size of its own,
+# so it takes the width and height (the aspect) the <img> gives it, on the page's photo background.
+PLACEHOLDER = "img/photo-pending.svg"
 
 
 def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
@@ -45,6 +51,11 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max
         "loading": "eager" if eager else "lazy",
         "fetchpriority": "high" if eager else "",
     }
+    if rendition_set is None and renditions.pending(photo):
+        # Renditions on their way: a placeholder the size of the largest one this slot shows.
+        # (The served image is the only picture there yet, at up to 20 MB: too much for a phone.)
+        width, height = renditions.placeholder_size(photo, crop=crop, max_width=max_width)
+        return {**context, "src": static(PLACEHOLDER), "width": width, "height": height}
     if rendition_set is None:
         # No known size, no renditions: the served image as it is.
         return {**context, "src": photo.image.url, "width": photo.width, "height": photo.height}
@@ -62,7 +73,14 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max
 def _picture_key(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
     image = photo.image
     alt = photo.alt_text if alt is None else alt
-    made_from = (image.storage, image.name, photo.width, photo.height, photo.focal_x, photo.focal_y)
+    made_from = (
+        image.storage,
+        image.name,
+        photo.width,
+        photo.height,
+        photo.renditions_focal_x,  # None while pending: the placeholder is remembered apart
+        photo.renditions_focal_y,
+    )
     return (*made_from, crop, sizes, bool(eager), alt, max_width)
 
 

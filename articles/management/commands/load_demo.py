@@ -12,7 +12,7 @@ Running it again changes nothing: rows are found by their natural keys (slug, na
 existing stories, their photos and links are left as they are, and a workflow transition is
 only taken when a story is not in its demo state. Everything happens in one transaction; if it
 fails, the photo files written so far are removed as well. The new photos' renditions (sizes and
-crops, articles/renditions.py) are made once the transaction has committed.
+crops, articles/renditions.py) are made by tasks enqueued once the transaction has committed.
 """
 
 import os
@@ -232,7 +232,7 @@ class DemoLoader:
         photo.full_clean()
         photo.save()
         # Its sizes and crops, once the demo is committed (none are made if loading fails).
-        renditions.make_renditions_on_commit(photo)
+        renditions.make_renditions_later(photo)
         self._count("photos")
         return photo
 
