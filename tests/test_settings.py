@@ -330,3 +330,30 @@ def test_postgresql_gets_timeouts_keepalives_and_health_checks():
     assert options["connect_timeout"] == 3
     assert (options["keepalives"], options["keepalives_idle"]) == (1, 30)
     assert options["options"] == "-c statement_timeout=20000"
+
+
+def test_production_refuses_tasks_run_in_requests_or_a_queue_redis_shared_with_the_cache(tmp_path):
+    immediate = import_settings(**production(tmp_path, TASKS_BACKEND="immediate"))
+    assert immediate.returncode != 0
+    assert "TASKS_BACKEND=immediate runs background work inside requests" in immediate.stderr
+
+    shared = import_settings(
+        **production(
+            tmp_path,
+            TASKS_BACKEND="rq",
+            REDIS_URL="redis://redis.internal:6379/0",
+            TASKS_REDIS_URL="redis://redis.internal:6379/1",
+        )
+    )
+    assert shared.returncode != 0
+    assert "TASKS_REDIS_URL is on the page cache's Redis server" in shared.stderr
+
+    own = import_settings(
+        **production(
+            tmp_path,
+            TASKS_BACKEND="rq",
+            REDIS_URL="redis://redis.internal:6379/0",
+            TASKS_REDIS_URL="redis://queue.internal:6379/0",
+        )
+    )
+    assert own.returncode == 0, own.stderr
