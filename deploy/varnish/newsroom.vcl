@@ -113,7 +113,12 @@ sub vcl_hash {
 }
 
 sub vcl_hit {
-    set req.http.X-Cache = "HIT";
+    # STALE: an expired copy served in grace while it is fetched again.
+    if (obj.ttl > 0s) {
+        set req.http.X-Cache = "HIT";
+    } else {
+        set req.http.X-Cache = "STALE";
+    }
 }
 
 sub vcl_miss {
@@ -171,7 +176,7 @@ sub vcl_backend_response {
 }
 
 sub vcl_deliver {
-    # What the edge did with this request: HIT, MISS or PASS (staff, a POST, a per-reader page).
+    # What the edge did with this request: HIT, STALE, MISS or PASS (staff, a POST, per reader).
     set resp.http.X-Cache = req.http.X-Cache;
     if (resp.http.X-Newsroom-Vary) {
         set resp.http.Vary = resp.http.X-Newsroom-Vary;
