@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.tasks import task_backends
 
 
 @pytest.fixture(autouse=True)
@@ -29,3 +30,12 @@ def page_cache(settings):
     """Turn the full-page cache on (it is off in tests by default, see settings_test)."""
     settings.NEWSROOM_PAGE_CACHE_TTL = 300
     return settings
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Django's dummy tasks backend: tasks are kept, not run, like a queue whose worker is down."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    backend = task_backends["default"]
+    backend.clear()
+    return backend.results

@@ -4,12 +4,14 @@ import re
 
 import pytest
 from django import forms
+from django.contrib.staticfiles import finders
 from django.template import Context, Template
+from django.templatetags.static import static
 
 from articles import renditions
 from articles.admin.widgets import FocalPointFormMixin, FocalPointWidget
 from articles.models import EditorsPick, Photo
-from articles.templatetags.photos import with_photo_credits
+from articles.templatetags.photos import PLACEHOLDER, with_photo_credits
 from tests.factories import (
     AuthorFactory,
     EditorFactory,
@@ -379,3 +381,77 @@ def test_admin_saving_a_new_focal_point_makes_new_crops(desk, django_capture_on_
     assert all(photo.image.storage.exists(r.name) for r in new)
     social = renditions.social_image(photo)
     assert "16x9-900-500" in social.name and photo.image.storage.exists(social.name)
+
+
+# --- Until the renditions exist -----------------------------------------------------------------
+
+
+def pending(photo):
+    """``photo`` as its upload left it: its renditions' task has not run yet."""
+    Photo.objects.filter(pk=photo.pk).update(renditions_focal_x=None, renditions_focal_y=None)
+    photo.refresh_from_db()
+    return photo
+
+
+def photo_images(content, photo):
+    """The <img> tags showing ``photo``, by their alt text (each photo here has its own)."""
+    return [img for img in tags(content, "img") if img.get("alt") == photo.alt_text]
+
+
+def test_until_its_renditions_exist_a_photo_is_a_placeholder_of_its_size(client, story):
+    lead, card = pending(story.lead_photo), pending(story.related.get().lead_photo)
+    inline = pending(big_photo((1200, 800), alt_text="The crowd"))
+    story.body = f'<p>The report.</p><figure><img src="{inline.image.url}" alt=""></figure>'
+    story.save()
+
+    before = client.get(story.get_absolute_url())
+    for photo in (lead, card, inline):
+        Photo.objects.filter(pk=photo.pk).update(renditions_focal_x=0.5, renditions_focal_y=0.5)
+    after = client.get(story.get_absolute_url())
+
+    assert before.status_code == 200
+    content = before.content.decode()
+    assert "/renditions/" not in content  # no address of a file that is not there yet
+    placeholder = static(PLACEHOLDER)
+    assert finders.find(PLACEHOLDER)
+    for photo in (lead, card, inline):
+        [waiting] = photo_images(content, photo)
+        [made] = photo_images(after.content.decode(), photo)
+        assert waiting["src"] == placeholder and "srcset" not in waiting
+        assert "/renditions/" in made["srcset"]
+        # The space the photo will take, and what it shows to those who cannot see it.
+        assert (waiting["width"], waiting["height"]) == (made["width"], made["height"])
+        assert waiting["alt"] == photo.alt_text
+    # Shared previews name the served image, which exists from the upload on.
+    og_image = re.search(r'<meta property="og:image" content="([^"]+)"', content)[1]
+    assert og_image.endswith(lead.image.url) and lead.image.storage.exists(lead.image.name)
+
+
+def test_the_desk_sees_a_photo_whose_renditions_are_not_made(desk):
+    photo = pending(big_photo())
+
+    listing = desk.get("/admin/articles/photo/")
+    change = desk.get(f"/admin/articles/photo/{photo.pk}/change/")
+
+    for response in (listing, change):
+        assert response.status_code == 200
+        assert f'src="{photo.image.url}"' in response.content.decode()  # the served image, always there
+
+
+def test_readers_get_the_full_srcset_once_the_task_ran(
+    client, page_cache, django_capture_on_commit_callbacks
+):
+    photo = pending(big_photo(alt_text="Leaders shake hands"))
+    story = PublishedArticleFactory(lead_photo=photo)
+    url = story.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "MISS"
+    cached = client.get(url)
+    assert cached["X-Page-Cache"] == "HIT" and "/renditions/" not in cached.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        renditions.make_photo_renditions.enqueue(photo.pk)
+
+    refreshed = client.get(url)
+    photo.refresh_from_db()
+    [img] = photo_images(refreshed.content.decode(), photo)
+    assert img["srcset"] == renditions.rendition_set(photo).srcset("jpeg")

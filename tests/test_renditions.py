@@ -12,7 +12,7 @@ from django.core.files.storage import FileSystemStorage, InMemoryStorage, defaul
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.tasks import TaskResultStatus, task_backends
+from django.tasks import TaskResultStatus
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -379,15 +379,6 @@ def test_load_demo_makes_renditions_of_its_photos_after_commit(
 
 
 # --- The task -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def queued_tasks(settings):
-    """Django's dummy tasks backend: tasks are kept, not run, like a queue whose worker is down."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    backend = task_backends["default"]
-    backend.clear()
-    return backend.results
 
 
 def pending_photo(size=(800, 600), **kwargs):

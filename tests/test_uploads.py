@@ -4,6 +4,7 @@ upload form, and the editor's image upload that makes Photo records.
 """
 
 import json
+from unittest import mock
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -11,7 +12,7 @@ from django.core.files.uploadhandler import SkipFile
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from articles import html, uploads
+from articles import html, renditions, uploads
 from articles.admin.article_form import ArticleAdminForm
 from articles.models import Photo
 from tests.factories import (
@@ -279,3 +280,43 @@ def test_the_editor_sends_images_to_our_view_and_the_packages_own_is_gone(client
     client.force_login(EditorFactory())
     assert client.post("/ckeditor5/image_upload/", {"upload": uploaded(image_bytes())}).status_code == 404
     assert Photo.objects.count() == 0
+
+
+# --- what the request does, and what it leaves to a task ----------------------------------------
+
+
+@pytest.mark.parametrize("where", ["admin", "editor"])
+def test_an_upload_makes_no_rendition_and_enqueues_their_task(
+    client, queued_tasks, django_capture_on_commit_callbacks, where
+):
+    client.force_login(EditorFactory())
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        if where == "admin":
+            response = add_photo(client, noisy_jpeg(size=(1600, 1200)))
+        else:
+            response, _ = post_to_editor(client, noisy_jpeg(size=(1600, 1200)))
+
+    assert response.status_code == (302 if where == "admin" else 200)
+    photo = Photo.objects.get()
+    assert callbacks  # enqueued once the photo was committed, not before
+    [queued] = queued_tasks
+    assert queued.task.func is renditions.make_photo_renditions.func and queued.args == [photo.pk]
+    assert renditions.pending(photo)
+    assert not any(photo.image.storage.exists(r.name) for r in renditions.all_renditions(photo))
+    assert photo.image.storage.exists(photo.image.name)  # the served image is there at once
+
+
+def test_an_upload_stands_when_the_queue_is_unreachable(client, django_capture_on_commit_callbacks):
+    client.force_login(EditorFactory())
+    refused = mock.patch.object(
+        renditions.make_photo_renditions.get_backend(), "enqueue", side_effect=ConnectionError("queue down")
+    )
+
+    with refused, django_capture_on_commit_callbacks(execute=True):
+        response = add_photo(client, image_bytes(size=(800, 600)))
+
+    assert response.status_code == 302
+    photo = Photo.objects.get()
+    assert renditions.pending(photo)  # left for make_renditions --pending
+    assert list(renditions.awaiting_renditions(Photo.objects.all())) == [photo]
