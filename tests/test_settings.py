@@ -30,6 +30,7 @@ SETTINGS_VARIABLES = {
     "DATABASE_CONNECT_TIMEOUT",
     "DATABASE_QUERY_TIMEOUT",
     "DATABASE_STATEMENT_TIMEOUT",
+    "DATABASE_REPLICA_URL",
     # Set by the browser tests for Playwright's thread; it turns async.E001 on in check --deploy.
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
