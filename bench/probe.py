@@ -49,9 +49,12 @@ def pick():
     article = live.select_related("section").order_by("-written_at", "-pk").first()
     if article is None:
         raise SystemExit(f"No published story in {section}.")
+    # The next newest story of the section: its Related News (the section's newest) lists it.
+    neighbour = live.exclude(pk=article.pk).order_by("-written_at", "-pk").first()
     return {
         "article_pk": article.pk,
         "article": article.get_absolute_url(),
+        "related": neighbour.get_absolute_url() if neighbour else None,
         "section": section.get_absolute_url(),
         "section_pages": math.ceil(live.count() / views.STORIES_PER_PAGE),
         "articles": Article.objects.count(),

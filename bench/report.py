@@ -19,6 +19,13 @@ RESULTS_MD = BENCH / "RESULTS.md"
 TARGETS = {
     "c_vs_a": ("(c) cached page via gunicorn ≥ 85 % of (a) bare view, req/s", 0.85, "min"),
     "d_vs_b": ("(d) page via nginx's cache ≥ 80 % of (b) static file, req/s", 0.80, "min"),
+    "v_vs_b": ("(v) page via Varnish, the edge, ≥ 80 % of (b) static file, req/s", 0.80, "min"),
+    "edge_hits": ("the edge's hit ratio over 5,000 addresses of the reader mix, warmed, ≥ 99 %", 0.99, "min"),
+    "edge_fresh": (
+        "publish → visible at the edge on the story, its section, home and a Related News page ≤ 1 s",
+        1.0,
+        "max",
+    ),
     "e_vs_a": ("(e) uncached page ≥ 10 % of (a) bare view, req/s", 0.10, "min"),
     # Not a target: the whole render, for comparison with the reference's "uncached" 2.8 %.
     "e0_vs_a": ("(e0) the same page with nothing kept, of (a), req/s (no target)", None, None),
@@ -62,6 +69,11 @@ def targets(results):
     values = {
         "c_vs_a": (ratio("c", "a"), capacity("c", "a")),
         "d_vs_b": (ratio("d", "b"), capacity("d", "b")),
+        "v_vs_b": (ratio("v", "b"), None) if "v" in runs else None,
+        "edge_hits": (results["edge_hit_ratio"]["ratio"], None) if results.get("edge_hit_ratio") else None,
+        "edge_fresh": (_slowest(results["freshness"]["edge"]), None)
+        if results.get("freshness", {}).get("edge")
+        else None,
         "e_vs_a": (ratio("e", "a"), capacity("e", "a")),
         "e0_vs_a": (ratio("e0", "a"), capacity("e0", "a")) if "e0" in runs else None,
         "deep_vs_g1": (ratio(deep_key(runs), "g1", "p50_ms"), None),
@@ -87,6 +99,12 @@ def targets(results):
     return report
 
 
+def _slowest(edge):
+    """The last page to show the change at the edge, in seconds (never: infinity, a failure)."""
+    seen = edge["seconds_until_visible"].values()
+    return float("inf") if None in seen else max(seen, default=float("inf"))
+
+
 def median_p50(run):
     """A scenario's p50 latency: the median over the rounds, and each round's."""
     rounds = run.get("rounds_p50_ms") or [run["p50_ms"]]
@@ -102,6 +120,8 @@ def _value(name, value):
         return f"{value:.1f} MB"
     if name == "search_p50":
         return f"{value:.1f} ms"
+    if name == "edge_fresh":
+        return f"{value:.2f} s"
     if name == "deep_vs_g1":
         return f"{value:.2f} ×"
     return f"{value * 100:.1f} %"
@@ -218,6 +238,19 @@ def markdown(label, results):
             f"Freshness: after a {fresh['change']}, gunicorn served the new headline after "
             f"{_seconds(seen['gunicorn'])} and nginx after {_seconds(seen['nginx'])} (polled every "
             "20 ms from the commit).",
+        ]
+    edge = (fresh or {}).get("edge")
+    if edge:
+        each = ", ".join(
+            f"{page} {_seconds(seconds)}" for page, seconds in edge["seconds_until_visible"].items()
+        )
+        lines += ["", f"Freshness at the edge (Varnish, purged by tag after the commit): {each}."]
+    hits = results.get("edge_hit_ratio")
+    if hits:
+        lines += [
+            "",
+            f"The edge's hit ratio: {hits['hits']:,} hits of {hits['addresses']:,} addresses of the reader "
+            f"mix, each read once before (X-Cache: {hits['by_status']}).",
         ]
     wire = results.get("bytes_on_wire")
     if wire:

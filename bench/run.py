@@ -70,6 +70,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
 NGINX_PREFIX = OUT / "nginx"
+VARNISH_PREFIX = OUT / "varnish"
+VARNISH_VCL = ROOT / "deploy" / "varnish" / "newsroom.vcl"
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 
@@ -81,12 +83,16 @@ GUNICORN_URL = "http://127.0.0.1:8001"
 GUNICORN_COLD_URL = "http://127.0.0.1:8002"
 NGINX_CACHE_URL = "http://127.0.0.1:8080"
 NGINX_STATIC_URL = "http://127.0.0.1:8081"
-PORTS = (8001, 8002, 8080, 8081)
+# The production edge: Varnish with deploy/varnish/newsroom.vcl in front of the main gunicorn.
+VARNISH_URL = "http://127.0.0.1:8083"
+PORTS = (8001, 8002, 8080, 8081, 8083)
+# The edge's hit ratio: this many addresses of the reader mix (bench/publishing_load.py).
+EDGE_MIX_ADDRESSES = 5_000
 # The search scenario's query: two words of the generator's vocabulary (bench/generator.py).
 SEARCH_QUERY = "fishing quotas"
 SEARCH_CONNECTIONS = 2  # bench/gunicorn.conf.py's workers
 BYPASS_COOKIE = "sessionid=x"
-SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL}
+SERVERS = {"gunicorn": GUNICORN_URL, "nginx": NGINX_CACHE_URL, "varnish": VARNISH_URL}
 
 ENVIRONMENT = {
     "REDIS_URL": "redis://127.0.0.1:6379/1",
@@ -98,6 +104,10 @@ ENVIRONMENT = {
     "MEDIA_ROOT": str(OUT / "media"),
     "ORIGINALS_ROOT": str(OUT / "originals"),
     "LOG_LEVEL": "WARNING",
+    # Changes purge the edge (pagecache/edge.py), sent by the process that commits them at once:
+    # the freshness measured is the purge's, not a queue worker's polling interval.
+    "NEWSROOM_EDGE_PURGE_URLS": f"{VARNISH_URL}/",
+    "TASKS_BACKEND": "immediate",
 }
 
 
@@ -153,14 +163,15 @@ def probe(*args, stdin=None, timeout=600):
 
 
 def ensure_tools():
-    missing = [tool for tool in ("nginx", "wrk") if not shutil.which(tool, path=_sbin_path())]
+    packages = {"nginx": ["nginx"], "wrk": ["wrk"], "varnishd": ["varnish", "varnish-modules"]}
+    missing = [tool for tool in packages if not shutil.which(tool, path=_sbin_path())]
     if not missing:
         return
     log(f"Installing {', '.join(missing)} (Debian packages)")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, timeout=600)
     subprocess.run(
-        [*sudo, "apt-get", "install", "-y", "-qq", "nginx", "wrk"],
+        [*sudo, "apt-get", "install", "-y", "-qq", *(name for tool in missing for name in packages[tool])],
         check=True,
         timeout=900,
         env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
@@ -264,6 +275,7 @@ def reset_caches():
     code = "import os, redis; redis.Redis.from_url(os.environ['REDIS_URL']).flushdb()"
     run([PYTHON, "-c", code], timeout=30, quiet=True)
     shutil.rmtree(NGINX_PREFIX / "cache", ignore_errors=True)
+    shutil.rmtree(VARNISH_PREFIX, ignore_errors=True)  # its cache is in memory; its work files
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -314,6 +326,26 @@ class Processes:
         )
         self.started.append(("nginx", process))
         wait_for(f"{NGINX_STATIC_URL}/", process, "nginx")
+        return process
+
+    def start_varnish(self):
+        """deploy/varnish/newsroom.vcl, its backend moved to the main gunicorn, on 127.0.0.1:8083."""
+        log("Starting varnishd (the edge on 127.0.0.1:8083, deploy/varnish/newsroom.vcl)")
+        VARNISH_PREFIX.mkdir(parents=True, exist_ok=True)
+        VARNISH_PREFIX.chmod(0o755)  # started by root, its workers run as varnish's own users
+        vcl = VARNISH_VCL.read_text()
+        backend = GUNICORN_URL.rsplit(":", 1)[1]
+        if vcl.count('.port = "8000";') != 1:
+            raise BenchError("deploy/varnish/newsroom.vcl no longer has its backend on port 8000.")
+        (VARNISH_PREFIX / "newsroom.vcl").write_text(vcl.replace('.port = "8000";', f'.port = "{backend}";'))
+        args = [tool("varnishd"), "-F", "-n", str(VARNISH_PREFIX / "work"), "-T", "none"]
+        args += ["-a", VARNISH_URL.removeprefix("http://"), "-f", str(VARNISH_PREFIX / "newsroom.vcl")]
+        args += ["-s", "malloc,1G"]
+        if os.geteuid() != 0:
+            args += ["-j", "none"]
+        process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.started.append(("varnishd", process))
+        wait_for(f"{VARNISH_URL}/bench/ok/", process, "varnishd")
         return process
 
     def stop_all(self):
@@ -545,14 +577,17 @@ def scenarios(pages, options):
     article, section = pages["article"], pages["section"]
     deep = min(2000, pages["section_pages"])
     fast, slow = options.connections, options.slow_connections
-    # Each pair a target compares runs back to back: a and c, b and d, then g1 and the deep page.
+    # Each pair a target compares runs back to back: a and c, d and b and v (the ceiling b in the
+    # middle, next to both caches it is compared with), then g1 and the deep page.
     return [
         Scenario("a", "bare Django view (ceiling for Django)", GUNICORN_URL, "/bench/ok/", fast),
         Scenario("c", "article from Django's page cache, via gunicorn", GUNICORN_URL, article, fast,
                  expect=("X-Page-Cache", "HIT")),
-        Scenario("b", "static copy of the article via nginx (ceiling)", NGINX_STATIC_URL, article, fast),
         Scenario("d", "article from nginx's cache", NGINX_CACHE_URL, article, fast,
                  expect=("X-Cache-Status", "HIT")),
+        Scenario("b", "static copy of the article via nginx (ceiling)", NGINX_STATIC_URL, article, fast),
+        Scenario("v", "article from Varnish's cache (the edge)", VARNISH_URL, article, fast,
+                 expect=("X-Cache", "HIT")),
         Scenario("e", "article rendered afresh (uncached)", GUNICORN_URL, article, slow, BYPASS_COOKIE),
         Scenario("e0", "article rendered with nothing kept (page cache and blocks off)", GUNICORN_COLD_URL,
                  article, slow),
@@ -642,7 +677,8 @@ def in_round_order(plan, pairs, number):
     """
     if number % 2:
         return plan
-    partner = dict(pairs) | {second: first for first, second in pairs}
+    # Each group in reverse: (a, c) as (c, a); (d, b, v) as (v, b, d).
+    partner = {key: other for group in pairs for key, other in zip(group, reversed(group), strict=True)}
     by_key = {scenario.key: scenario for scenario in plan}
     return [by_key[partner.get(scenario.key, scenario.key)] for scenario in plan]
 
@@ -704,6 +740,61 @@ def freshness(pages, timeout=15.0):
         "seconds_until_visible": seen,
         "timeout_s": timeout,
     }
+
+
+def edge_hit_ratio(addresses=EDGE_MIX_ADDRESSES, readers=8):
+    """
+    The share of Varnish hits (X-Cache: HIT) over ``addresses`` addresses of the reader mix of
+    ``make bench-publishing`` (bench/publishing_load.py: articles, sections and their pages,
+    home, archives, search...), each read once to warm the edge, then once again, counted.
+    """
+    import publishing_load  # noqa: PLC0415 (it imports this module)
+
+    paths = json.loads(manage("reader_paths", "--stories", str(addresses), capture=True, quiet=True).stdout)
+    cycle = list(dict.fromkeys(publishing_load.reader_cycle(paths, publishing_load.MIX)))[:addresses]
+
+    def read(path):
+        return fetch(f"{VARNISH_URL}{path}")[1].get("X-Cache")
+
+    with concurrent.futures.ThreadPoolExecutor(readers) as pool:
+        list(pool.map(read, cycle))  # the warm-up
+        seen = list(pool.map(read, cycle))
+    hits = sum(1 for cache in seen if cache == "HIT")
+    return {
+        "addresses": len(cycle),
+        "hits": hits,
+        "ratio": round(hits / len(cycle), 4) if cycle else 0.0,
+        "by_status": {status: seen.count(status) for status in sorted(set(map(str, seen)))},
+    }
+
+
+def edge_freshness(pages, timeout=15.0):
+    """
+    Publish an update of the measured story; how long until each page showing it is served
+    afresh at the edge: the story, its section, home and a story listing it in Related News
+    (the first read after the purge is a MISS with the new headline).
+    """
+    showing = {"story": pages["article"], "section": pages["section"], "home": "/"}
+    if pages.get("related"):
+        showing["related"] = pages["related"]
+    for path in showing.values():  # kept at the edge before the change
+        fetch(f"{VARNISH_URL}{path}")
+    touched = probe("touch", str(pages["article_pk"]), timeout=120)
+    marker, committed = touched["marker"].encode(), touched["committed_at"]
+    deadline = time.monotonic() + timeout
+
+    def poll(path):
+        while time.monotonic() < deadline:
+            status, headers, body = fetch(f"{VARNISH_URL}{path}")
+            if marker in body:
+                return round(time.time() - committed, 3)
+            time.sleep(0.02)
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(len(showing)) as pool:
+        futures = {name: pool.submit(poll, path) for name, path in showing.items()}
+        seen = {name: future.result() for name, future in futures.items()}
+    return {"pages": showing, "seconds_until_visible": seen, "timeout_s": timeout}
 
 
 # --- report ------------------------------------------------------------------------------------
@@ -865,6 +956,7 @@ def main(argv=None):
         (NGINX_PREFIX / "html").mkdir(parents=True, exist_ok=True)
         (NGINX_PREFIX / "html" / "article.html").write_bytes(body)
         nginx = processes.start_nginx()
+        processes.start_varnish()
 
         plan = scenarios(pages, options)
         log("Counting queries per request, in-process")
@@ -879,7 +971,7 @@ def main(argv=None):
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
         rounds = {scenario.key: [] for scenario in plan}
-        pairs = [("a", "c"), ("b", "d"), (plan[-2].key, plan[-1].key)]
+        pairs = [("a", "c"), ("d", "b", "v"), (plan[-2].key, plan[-1].key)]
         for number in range(1, options.rounds + 1):
             for scenario in in_round_order(plan, pairs, number):
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
@@ -891,8 +983,13 @@ def main(argv=None):
         log("Bytes on the wire: the cached article in each coding")
         wire = {name: wire_bytes(f"{base}{pages['article']}") for name, base in SERVERS.items()}
 
+        log(f"The edge's hit ratio over {EDGE_MIX_ADDRESSES:,} addresses of the reader mix, after a warm-up")
+        edge = edge_hit_ratio()
+
         log("Freshness: publishing an update of the measured story")
         fresh = freshness(pages)
+        log("Freshness at the edge: the story, its section, home and a page listing it in Related News")
+        fresh["edge"] = edge_freshness(pages)
 
         results = {
             "label": options.label,
@@ -908,6 +1005,7 @@ def main(argv=None):
             "scenarios": measured,
             "rss_after_mb": {"workers": workers, "max": max((r for r, _ in workers.values()), default=0)},
             "freshness": fresh,
+            "edge_hit_ratio": edge,
             "bytes_on_wire": wire,
             "seconds": None,
         }
