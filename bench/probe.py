@@ -41,20 +41,23 @@ REPEATS = 5
 
 
 def pick():
-    """The newest live story of the first (biggest) section, that section and its page count."""
+    """
+    The second newest live story of the first (biggest) section, that section and its page
+    count, and the newest story of the section: its Related News (the section's stories
+    published before it) lists the measured one first.
+    """
     section = Section.objects.order_by("position", "name").first()
     if section is None:
         raise SystemExit("No sections: generate the newsroom first.")
     live = Article.objects.published().filter(section=section)
-    article = live.select_related("section").order_by("-written_at", "-pk").first()
-    if article is None:
-        raise SystemExit(f"No published story in {section}.")
-    # The next newest story of the section: its Related News (the section's newest) lists it.
-    neighbour = live.exclude(pk=article.pk).order_by("-written_at", "-pk").first()
+    newest_two = list(live.select_related("section").order_by("-written_at", "-pk")[:2])
+    if len(newest_two) < 2:
+        raise SystemExit(f"Fewer than two published stories in {section}.")
+    newest, article = newest_two
     return {
         "article_pk": article.pk,
         "article": article.get_absolute_url(),
-        "related": neighbour.get_absolute_url() if neighbour else None,
+        "related": newest.get_absolute_url(),
         "section": section.get_absolute_url(),
         "section_pages": math.ceil(live.count() / views.STORIES_PER_PAGE),
         "articles": Article.objects.count(),
