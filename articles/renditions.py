@@ -36,12 +36,14 @@ How it fits together:
   backoff, and its last failure is a FAILED task staff see in the admin.
 - A lost task (the queue unreachable when enqueueing, a worker down for good) leaves the photo
   pending, never broken: the row itself is the record of the work still to do, and
-  ``manage.py make_renditions --pending`` (run by the safety-net schedule, beside
-  ``publish_scheduled``) makes the renditions of every such photo. A photo saved some other way
+  ``manage.py publish_scheduled`` (the safety net, every minute) makes the renditions of every
+  such photo a few minutes old (``make_pending_renditions``); ``make_renditions --pending``
+  does all of them at once. A photo saved some other way
   (a data migration, a test factory) is pending too until that command runs, unless it says
   otherwise (migration 0013 marked the photos of before as made).
 """
 
+import datetime
 import hashlib
 import logging
 import time
@@ -55,6 +57,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
+from django.utils import timezone
 from imagekit import ImageSpec
 from imagekit.cachefiles import ImageCacheFile
 from imagekit.utils import process_image
@@ -522,6 +525,35 @@ def awaiting_renditions(photos):
         | ~Q(renditions_focal_x=F("focal_x"))
         | ~Q(renditions_focal_y=F("focal_y"))
     )
+
+
+# A new photo's task has this long to make its renditions before the safety net does.
+PENDING_GRACE = datetime.timedelta(minutes=5)
+
+
+def make_pending_renditions(*, now=None):
+    """
+    The safety net (``manage.py publish_scheduled``, every minute): make the renditions of the
+    photos still awaiting them (``awaiting_renditions``) whose task was lost or gave up: uploaded
+    more than ``PENDING_GRACE`` ago, or given a new focal point. A photo another worker is making
+    is left to it. Returns ``(made, failed)``: photos done, and photos whose files could not be
+    made, each logged with its error (it is tried again on the next run).
+    """
+    cutoff = (now or timezone.now()) - PENDING_GRACE
+    made = failed = 0
+    for photo in awaiting_renditions(Photo.objects.filter(created_at__lte=cutoff).order_by("pk")).iterator():
+        try:
+            make_renditions(photo, wait=0)
+        except RenditionsBusy:
+            continue
+        except Exception as error:  # noqa: BLE001 - one bad file must not stop the others
+            failed += 1
+            logger.error(
+                "Renditions of photo %s still not made: %s: %s", photo.pk, type(error).__name__, error
+            )
+            continue
+        made += 1
+    return made, failed
 
 
 def make_renditions_later(photo):

@@ -446,3 +446,30 @@ def test_the_safety_net_makes_only_what_lost_tasks_left(queued_tasks):
     assert not any(default_storage.exists(r.name) for r in renditions.all_renditions(done))
     assert not renditions.awaiting_renditions(Photo.objects.all()).exists()
     assert queued_tasks == []  # made in the command itself
+
+
+def test_publish_scheduled_makes_the_renditions_a_lost_task_left_once_its_grace_is_over(queued_tasks):
+    lost, fresh = pending_photo((700, 500)), pending_photo((500, 700))
+    Photo.objects.filter(pk=lost.pk).update(created_at=timezone.now() - renditions.PENDING_GRACE * 2)
+    out = io.StringIO()
+
+    call_command("publish_scheduled", stdout=out)
+
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert not renditions.pending(lost)
+    assert all(default_storage.exists(r.name) for r in renditions.all_renditions(lost))
+    assert renditions.pending(fresh)  # its own task may still be at it
+    assert "Renditions made for 1 photo(s)" in out.getvalue()
+
+
+def test_publish_scheduled_reports_a_photo_it_cannot_make_and_tries_again_later(queued_tasks):
+    lost = pending_photo()
+    Photo.objects.filter(pk=lost.pk).update(created_at=timezone.now() - renditions.PENDING_GRACE * 2)
+    err = io.StringIO()
+
+    with failing_storage():
+        call_command("publish_scheduled", stdout=io.StringIO(), stderr=err)
+
+    assert "1 photo(s) still without renditions" in err.getvalue()
+    assert renditions.awaiting_renditions(Photo.objects.filter(pk=lost.pk)).exists()

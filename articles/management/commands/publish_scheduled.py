@@ -5,14 +5,15 @@ it records the change in the audit trail and lets caches know. It also does the 
 purges that could not land when their change committed (the cache was away, or the process
 died right after the commit): see ``pagecache.purges``; sends the edge purges (Varnish) whose task
 gave up or was lost: see ``pagecache.edge``; and sends the workflow's emails that
-failed (the mail server away): see ``articles.notifications``.
+failed (the mail server away): see ``articles.notifications``; and makes the photo renditions
+whose task was lost or gave up: see ``articles.renditions.make_pending_renditions``.
 
     * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
 """
 
 from django.core.management.base import BaseCommand
 
-from articles import notifications, workflow
+from articles import notifications, renditions, workflow
 from pagecache import edge, purges
 
 
@@ -44,3 +45,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{sent} pending workflow email(s) sent.")
         if failed:
             self.stderr.write(f"{failed} workflow email(s) still not sent: the mail server refused them.")
+        made, failed = renditions.make_pending_renditions()
+        if made:
+            self.stdout.write(f"Renditions made for {made} photo(s) whose task did not make them.")
+        if failed:
+            self.stderr.write(f"{failed} photo(s) still without renditions: see the log.")
