@@ -9,12 +9,17 @@ def sync_roles_after_migrate(sender, using, apps=None, **kwargs):
     """
     Keep the role groups equal to ``articles.roles`` after every migrate (and every flush, which
     emits post_migrate too, so transactional tests keep their roles). Runs after auth's own
-    handler has created the permissions.
+    handler has created the permissions (of the other apps the roles name too: their own
+    post_migrate may come after this one).
     """
+    from django.apps import apps as installed
+    from django.contrib.auth.management import create_permissions
     from django.contrib.auth.models import Group, Permission
 
-    from articles.roles import sync_role_groups
+    from articles.roles import other_apps, sync_role_groups
 
+    for app_label in other_apps():
+        create_permissions(installed.get_app_config(app_label), verbosity=0, using=using)
     sync_role_groups(Group.objects.db_manager(using).model, Permission)
 
 

@@ -1,10 +1,13 @@
 """
 The newsroom's roles as Django groups and the model permissions each one holds.
 
-The data migration ``0002_roles`` creates the groups from this table; ``load_demo`` puts the
-demo accounts in them. What a role may do to one particular article is decided in
-``articles.permissions``.
+The data migration ``0002_roles`` creates the groups from this table, and every ``migrate``
+keeps them equal to it (``articles.apps``); ``load_demo`` puts the demo accounts in them. What a
+role may do to one particular article is decided in ``articles.permissions``. A permission of
+another app is named ``app_label.codename``.
 """
+
+from django.db.models import Q
 
 REPORTER = "Reporter"
 EDITOR = "Editor"
@@ -37,6 +40,9 @@ _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "change_author",
     "view_editorspick",
     "view_curationevent",
+    # Background tasks that failed after their retries (renditions, emails, purges): the desk
+    # must see them, with their tracebacks, in the admin (ops/tasks.py).
+    "django_tasks_database.view_dbtaskresult",
 ]
 _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "add_editorspick",
@@ -51,14 +57,27 @@ ROLE_PERMISSIONS = {
 }
 
 
+def qualified(name):
+    """``(app_label, codename)`` of a permission named in the table above."""
+    app_label, _, codename = name.rpartition(".")
+    return app_label or "articles", codename
+
+
+def other_apps(role_permissions=ROLE_PERMISSIONS):
+    """The labels of the apps other than ``articles`` whose permissions the roles hold."""
+    return {qualified(name)[0] for names in role_permissions.values() for name in names} - {"articles"}
+
+
 def sync_role_groups(group_model, permission_model, role_permissions=ROLE_PERMISSIONS):
     """Create or refresh the role groups so each holds exactly its permissions."""
-    for role, codenames in role_permissions.items():
+    for role, names in role_permissions.items():
         group, _ = group_model.objects.get_or_create(name=role)
-        permissions = permission_model.objects.filter(
-            content_type__app_label="articles", codename__in=codenames
-        )
-        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        wanted = {qualified(name) for name in names}
+        matching = Q()
+        for app_label, codename in wanted:
+            matching |= Q(content_type__app_label=app_label, codename=codename)
+        permissions = permission_model.objects.filter(matching)
+        missing = wanted - set(permissions.values_list("content_type__app_label", "codename"))
         if missing:
             raise RuntimeError(f"Permissions missing for {role}: {sorted(missing)}")
         group.permissions.set(permissions)
