@@ -129,12 +129,12 @@ ARTICLES_NEWEST = 500
 ARTICLES_OLDER = 1500
 
 
-def reader_paths(*, stories, seed=14):
+def reader_paths(*, stories, articles=ARTICLES_NEWEST + ARTICLES_OLDER, seed=14):
     """
     ``{kind: [path]}``: the home page, each section's page 1, deep section pages (10, 100, 1,000
-    and the last, where a section has them), stories (the newest and a seeded sample of older
-    ones), the edited ``stories``, searches, the RSS and Atom feeds, the sitemaps and the news
-    sitemap.
+    and the last, where a section has them), ``articles`` stories (the newest 500 and a seeded
+    sample of older ones), the edited ``stories``, searches, the RSS and Atom feeds, the sitemaps
+    and the news sitemap.
     """
     from articles.views import STORIES_PER_PAGE
 
@@ -147,9 +147,13 @@ def reader_paths(*, stories, seed=14):
         deep += [
             f"{section.get_absolute_url()}?page={n}" for n in sorted({*DEEP_PAGES, pages}) if 1 < n <= pages
         ]
-    newest = list(readers_only.select_related("section").order_by("-written_at", "-pk")[:ARTICLES_NEWEST])
-    older_pks = list(readers_only.values_list("pk", flat=True).order_by("pk"))
-    chosen = random.Random(seed).sample(older_pks, min(ARTICLES_OLDER, len(older_pks)))
+    newest_count = min(ARTICLES_NEWEST, articles)
+    newest = list(readers_only.select_related("section").order_by("-written_at", "-pk")[:newest_count])
+    newest_pks = {story.pk for story in newest}
+    older_pks = [
+        pk for pk in readers_only.values_list("pk", flat=True).order_by("pk") if pk not in newest_pks
+    ]
+    chosen = random.Random(seed).sample(older_pks, min(articles - newest_count, len(older_pks)))
     older = list(Article.objects.filter(pk__in=chosen).select_related("section").order_by("pk"))
     authors = list(Author.objects.order_by("pk")[:5])
     feeds = [reverse("articles:feed_latest"), reverse("articles:feed_latest_atom")]

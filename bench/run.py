@@ -750,7 +750,8 @@ def edge_hit_ratio(addresses=EDGE_MIX_ADDRESSES, readers=8):
     """
     import publishing_load  # noqa: PLC0415 (it imports this module)
 
-    paths = json.loads(manage("reader_paths", "--stories", str(addresses), capture=True, quiet=True).stdout)
+    # As many story pages as addresses: with the other kinds, the mix has more than enough.
+    paths = json.loads(manage("reader_paths", "--articles", str(addresses), capture=True, quiet=True).stdout)
     cycle = list(dict.fromkeys(publishing_load.reader_cycle(paths, publishing_load.MIX)))[:addresses]
 
     def read(path):

@@ -1,6 +1,7 @@
 """
-``manage.py reader_paths --stories N``: the addresses `make bench-publishing`'s readers cycle over,
-as JSON ``{kind: [path]}`` on stdout (bench/publishing.py, ``reader_paths``).
+``manage.py reader_paths --stories N [--articles M]``: the addresses `make bench-publishing`'s
+readers cycle over (and make bench's edge hit ratio reads), as JSON ``{kind: [path]}`` on
+stdout (bench/publishing.py, ``reader_paths``).
 """
 
 from django.core.management.base import BaseCommand
@@ -13,7 +14,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--stories", type=int, default=5, help="How many stories the editor works on.")
+        parser.add_argument(
+            "--articles",
+            type=int,
+            default=publishing.ARTICLES_NEWEST + publishing.ARTICLES_OLDER,
+            help="How many story pages readers read.",
+        )
 
-    def handle(self, *args, stories, **options):
-        paths = publishing.reader_paths(stories=publishing.edited_stories(stories))
+    def handle(self, *args, stories, articles, **options):
+        paths = publishing.reader_paths(stories=publishing.edited_stories(stories), articles=articles)
         self.stdout.write(publishing.dumps(paths))
