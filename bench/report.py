@@ -62,14 +62,14 @@ def targets(results):
 
     def capacity(top, bottom):
         """The same ratio if the servers had the machine to themselves: the inverse ratio of the
-        server CPU each request costs (gunicorn, PostgreSQL, Redis and nginx)."""
+        server CPU each request costs (gunicorn, PostgreSQL, Redis, nginx and Varnish)."""
         top_cost, bottom_cost = server_cpu_ms(runs[top]), server_cpu_ms(runs[bottom])
         return bottom_cost / top_cost if top_cost else None
 
     values = {
         "c_vs_a": (ratio("c", "a"), capacity("c", "a")),
         "d_vs_b": (ratio("d", "b"), capacity("d", "b")),
-        "v_vs_b": (ratio("v", "b"), None) if "v" in runs else None,
+        "v_vs_b": (ratio("v", "b"), capacity("v", "b")) if "v" in runs else None,
         "edge_hits": (results["edge_hit_ratio"]["ratio"], None) if results.get("edge_hit_ratio") else None,
         "edge_fresh": (_slowest(results["freshness"]["edge"]), None)
         if results.get("freshness", {}).get("edge")
@@ -112,7 +112,8 @@ def median_p50(run):
 
 
 def server_cpu_ms(run):
-    return sum(run.get(f"{part}_cpu_ms_per_request", 0) for part in ("worker", "db", "nginx", "redis"))
+    parts = ("worker", "db", "nginx", "varnish", "redis")
+    return sum(run.get(f"{part}_cpu_ms_per_request", 0) for part in parts)
 
 
 def _value(name, value):
@@ -175,7 +176,7 @@ def header(results):
 def table(results):
     lines = [
         "| scenario | req/s | p50 ms | p99 ms | errors | SQL/req | CPU ms/req: gunicorn "
-        "| PostgreSQL | nginx | other load | req/s of each round |",
+        "| PostgreSQL | nginx or Varnish | other load | req/s of each round |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, row in results["scenarios"].items():
@@ -190,7 +191,7 @@ def table(results):
             str(queries),
             f"{row['worker_cpu_ms_per_request']:.2f}",
             f"{row['db_cpu_ms_per_request']:.2f}",
-            f"{row.get('nginx_cpu_ms_per_request', 0):.3f}",
+            f"{row.get('nginx_cpu_ms_per_request', 0) + row.get('varnish_cpu_ms_per_request', 0):.3f}",
             f"{row['other_cpu_cores']:.2f}",
             " / ".join(_rate(rps) for rps in row.get("rounds_requests_per_s", [row["requests_per_s"]])),
         ]
@@ -205,9 +206,9 @@ def markdown(label, results):
     lines = [f"<!-- bench:{label}:start -->", *header(results), "", *table(results), ""]
     lines += [
         "“other load”: CPU cores the rest of the machine (anything but gunicorn, the bench database's "
-        "PostgreSQL backends, Redis, nginx and wrk) used during the reported round, of 2: other work on "
-        "a shared machine. The table reports each scenario's quietest round; the two scenarios a "
-        "target compares (a and c, b and d, g1 and the deep page) ran back to back and are reported "
+        "PostgreSQL backends, Redis, nginx, Varnish and wrk) used during the reported round, of 2: other "
+        "work on a shared machine. The table reports each scenario's quietest round; the two scenarios "
+        "a target compares (a and c, b and d and v, g1 and the deep page) ran back to back and are reported "
         "from the same round. CPU per request is read from /proc and divided by the requests served.",
         "",
         f"Gunicorn workers after the run: {memory} RSS.",
@@ -227,8 +228,8 @@ def markdown(label, results):
         "Targets: the ratio within each round (its two scenarios measured in the same round; the "
         "machine's speed drifts from round to round), and their median. “by server CPU "
         "per request”: the same ratio, in the reported round, if the servers had the machine to "
-        "themselves, from the CPU each request cost gunicorn, PostgreSQL, Redis and nginx (not wrk): "
-        "a check on the noise, not the target.",
+        "themselves, from the CPU each request cost gunicorn, PostgreSQL, Redis, nginx and Varnish "
+        "(not wrk): a check on the noise, not the target.",
     ]
     fresh = results.get("freshness")
     if fresh:

@@ -604,7 +604,7 @@ def scenarios(pages, options):
     ]  # fmt: skip
 
 
-def measure(scenario, options, gunicorns, nginx, *, warm_up):
+def measure(scenario, options, gunicorns, nginx, varnish, *, warm_up):
     """One round of a scenario: wrk, with the CPU each party used meanwhile."""
     # The gunicorn answering it (nginx passes its misses to the main one).
     gunicorn = gunicorns.get(scenario.base, gunicorns[GUNICORN_URL])
@@ -625,6 +625,8 @@ def measure(scenario, options, gunicorns, nginx, *, warm_up):
             "workers": cpu_seconds(worker_pids(gunicorn.pid)),
             "backends": cpu_seconds(database_backend_pids()),
             "nginx": cpu_seconds([nginx.pid, *worker_pids(nginx.pid)]),
+            # varnishd -F: the manager, and the cache process (its child) that serves.
+            "varnish": cpu_seconds([varnish.pid, *worker_pids(varnish.pid)]),
             "redis": cpu_seconds(redis_pids()),
         }
 
@@ -651,6 +653,7 @@ def measure(scenario, options, gunicorns, nginx, *, warm_up):
             "worker_cpu_ms_per_request": round(used["workers"] * 1000 / requests, 3),
             "db_cpu_ms_per_request": round(used["backends"] * 1000 / requests, 3),
             "nginx_cpu_ms_per_request": round(used["nginx"] * 1000 / requests, 4),
+            "varnish_cpu_ms_per_request": round(used["varnish"] * 1000 / requests, 4),
             "redis_cpu_ms_per_request": round(used["redis"] * 1000 / requests, 4),
             "cpu_cores": {name: round(seconds / elapsed, 2) for name, seconds in used.items()},
             # What the rest of the machine (others' tests, say) used meanwhile, in cores: noise.
@@ -957,7 +960,7 @@ def main(argv=None):
         (NGINX_PREFIX / "html").mkdir(parents=True, exist_ok=True)
         (NGINX_PREFIX / "html" / "article.html").write_bytes(body)
         nginx = processes.start_nginx()
-        processes.start_varnish()
+        varnish = processes.start_varnish()
 
         plan = scenarios(pages, options)
         log("Counting queries per request, in-process")
@@ -976,7 +979,9 @@ def main(argv=None):
         for number in range(1, options.rounds + 1):
             for scenario in in_round_order(plan, pairs, number):
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
-                rounds[scenario.key].append(measure(scenario, options, gunicorns, nginx, warm_up=number == 1))
+                rounds[scenario.key].append(
+                    measure(scenario, options, gunicorns, nginx, varnish, warm_up=number == 1)
+                )
         measured = chosen_rounds(rounds, pairs=pairs)
         measured = {scenario.key: measured[scenario.key] for scenario in sorted(plan, key=lambda sc: sc.key)}
         workers = {str(pid): memory_mb(pid) for pid in all_workers(gunicorns)}
