@@ -89,6 +89,43 @@ class _OriginalsStorage(LazyObject):
         return getattr(storages["originals"], name)
 
 
+# The aspect ratios a photo may have a chosen crop box for, by the name renditions use for the
+# crop (articles/renditions.py cuts each around the focal point when no box was chosen).
+CROP_RATIOS = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
+
+
+def crop_box_error(name, box, *, width, height):
+    """
+    Why ``box`` cannot be the ``name`` crop box of a ``width`` x ``height`` photo, or ``None``.
+    A box is ``[left, top, width, height]`` in whole pixels of the served image: inside the
+    image and of the crop's ratio, give or take a pixel of rounding.
+    """
+    label = name.replace("x", ":")
+    if name not in CROP_RATIOS:
+        return f"“{name}” is not a crop: one of {', '.join(CROP_RATIOS)}."
+    if (
+        not isinstance(box, (list, tuple))
+        or len(box) != 4
+        or not all(isinstance(n, int) and not isinstance(n, bool) for n in box)
+    ):
+        return f"The {label} crop needs four whole numbers: left, top, width and height."
+    left, top, box_w, box_h = box
+    if left < 0 or top < 0 or box_w < 1 or box_h < 1:
+        return f"The {label} crop must start inside the photo and have a width and a height."
+    if width and height and (left + box_w > width or top + box_h > height):
+        return (
+            f"The {label} crop ({box_w} × {box_h} from {left}, {top}) goes past the edge of the "
+            f"photo ({width} × {height})."
+        )
+    ratio_w, ratio_h = CROP_RATIOS[name]
+    if abs(box_h * ratio_w - box_w * ratio_h) > max(ratio_w, ratio_h):
+        expected = round(box_w * ratio_h / ratio_w)
+        return (
+            f"The {label} crop is {box_w} × {box_h}, not {label}: for that width, its height is {expected}."
+        )
+    return None
+
+
 def originals_storage():
     """Originals are kept out of the public media storage (settings.STORAGES["originals"])."""
     return _OriginalsStorage()
@@ -117,6 +154,12 @@ class Photo(models.Model):
     # the storage. It trails focal_x/focal_y while the crops of a new focal point are being made.
     renditions_focal_x = models.FloatField(null=True, editable=False)
     renditions_focal_y = models.FloatField(null=True, editable=False)
+    # The crop box chosen for each aspect ratio (``CROP_RATIOS``), as {"16x9": [left, top, width,
+    # height]} in pixels of the served image. A ratio without one is cut around the focal point.
+    crop_boxes = models.JSONField(default=dict, blank=True)
+    # The crop boxes of the renditions made so far, set with renditions_focal_x/_y by the task
+    # that makes them: it trails crop_boxes while the crops of a new box are being made.
+    renditions_crop_boxes = models.JSONField(default=dict, editable=False)
     caption = models.CharField(max_length=300, blank=True)
     alt_text = models.CharField(
         max_length=300, blank=True, help_text="What the photo shows, for readers who cannot see it."
@@ -141,6 +184,17 @@ class Photo(models.Model):
 
     def __str__(self):
         return self.caption or self.alt_text or self.image.name
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.crop_boxes, dict):
+            raise ValidationError({"crop_boxes": "Crop boxes must map a ratio to its box."})
+        errors = [
+            crop_box_error(name, box, width=self.width, height=self.height)
+            for name, box in self.crop_boxes.items()
+        ]
+        if any(errors):
+            raise ValidationError({"crop_boxes": [error for error in errors if error]})
 
 
 class ArticleStatus(models.TextChoices):
