@@ -72,6 +72,11 @@ OUT = BENCH / "out"
 NGINX_PREFIX = OUT / "nginx"
 VARNISH_PREFIX = OUT / "varnish"
 VARNISH_VCL = ROOT / "deploy" / "varnish" / "newsroom.vcl"
+# The log records deploy/varnish/newsroom.vcl's header says to leave out (VSL_MASK there).
+VARNISH_VSL_MASK = (
+    "-VCL_call,-VCL_return,-RespHeader,-RespUnset,-ReqUnset,-BereqHeader,-BerespHeader,"
+    "-ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link"
+)
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 
@@ -340,7 +345,7 @@ class Processes:
         (VARNISH_PREFIX / "newsroom.vcl").write_text(vcl.replace('.port = "8000";', f'.port = "{backend}";'))
         args = [tool("varnishd"), "-F", "-n", str(VARNISH_PREFIX / "work"), "-T", "none"]
         args += ["-a", VARNISH_URL.removeprefix("http://"), "-f", str(VARNISH_PREFIX / "newsroom.vcl")]
-        args += ["-s", "malloc,1G"]
+        args += ["-s", "malloc,1G", "-p", f"vsl_mask={VARNISH_VSL_MASK}"]
         if os.geteuid() != 0:
             args += ["-j", "none"]
         process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

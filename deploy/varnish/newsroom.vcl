@@ -3,7 +3,15 @@ vcl 4.1;
 # Reader pages are kept until a change purges them, by the tags they show; nothing else is kept.
 #
 #   apt-get install varnish varnish-modules
-#   varnishd -a :80 -f /etc/varnish/newsroom.vcl -s malloc,1G
+#   varnishd -a :80 -f /etc/varnish/newsroom.vcl -s malloc,1G -p vsl_mask=$VSL_MASK
+#
+# VSL_MASK=-VCL_call,-VCL_return,-RespHeader,-RespUnset,-ReqUnset,-BereqHeader,-BerespHeader,\
+#          -ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link
+# Every request writes its log records to shared memory; most of a hit's are the twenty-odd
+# response headers and each VCL call and return. The mask keeps what varnishncsa's access log
+# and varnishlog -g request need to follow a request (URL, status, timestamps, request headers,
+# bytes), and leaves out the rest: a few percent more hits a second on two cores (bench/RESULTS.md).
+# Drop the option to debug VCL with every record.
 #
 # and on every application server NEWSROOM_EDGE_PURGE_URLS lists each node's address
 # (http://10.0.0.5/, comma-separated) so that changes reach them (pagecache/edge.py). Without it
