@@ -94,6 +94,11 @@ class _OriginalsStorage(LazyObject):
 CROP_RATIOS = {"16x9": (16, 9), "4x3": (4, 3), "1x1": (1, 1)}
 
 
+def default_crop_boxes():
+    """No box chosen for any ratio: every crop is cut around the focal point."""
+    return dict.fromkeys(CROP_RATIOS)
+
+
 def crop_box_error(name, box, *, width, height):
     """
     Why ``box`` cannot be the ``name`` crop box of a ``width`` x ``height`` photo, or ``None``.
@@ -154,11 +159,14 @@ class Photo(models.Model):
     # the storage. It trails focal_x/focal_y while the crops of a new focal point are being made.
     renditions_focal_x = models.FloatField(null=True, editable=False)
     renditions_focal_y = models.FloatField(null=True, editable=False)
-    # The crop box chosen for each aspect ratio (``CROP_RATIOS``), as {"16x9": [left, top, width,
-    # height]} in pixels of the served image. A ratio without one is cut around the focal point.
-    crop_boxes = models.JSONField(default=dict, blank=True)
-    # The crop boxes of the renditions made so far, set with renditions_focal_x/_y by the task
-    # that makes them: it trails crop_boxes while the crops of a new box are being made.
+    # The crop box chosen for each aspect ratio of ``CROP_RATIOS``, as {"16x9": [left, top,
+    # width, height], "4x3": None, ...} in pixels of the served image; None: cut around the focal
+    # point. Every ratio is always there, in that order, so the two fields compare as written.
+    crop_boxes = models.JSONField(default=default_crop_boxes, blank=True)
+    # The crops whose renditions are made, with the box each was cut to (None: around the focal
+    # point), set with renditions_focal_x/_y by the task that makes them. It trails crop_boxes
+    # while a new box is being made (pages keep offering the files it names), and a crop missing
+    # from it (4:3 for photos of before it existed) has no files yet.
     renditions_crop_boxes = models.JSONField(default=dict, editable=False)
     caption = models.CharField(max_length=300, blank=True)
     alt_text = models.CharField(
@@ -192,6 +200,7 @@ class Photo(models.Model):
         errors = [
             crop_box_error(name, box, width=self.width, height=self.height)
             for name, box in self.crop_boxes.items()
+            if box is not None or name not in CROP_RATIOS
         ]
         if any(errors):
             raise ValidationError({"crop_boxes": [error for error in errors if error]})
