@@ -740,3 +740,28 @@ class EditingPresence(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.article}"
+
+
+class WorkingCopy(models.Model):
+    """
+    One person's unsaved work on a story's change form, kept by autosave (``articles.admin.autosave``)
+    so that a closed tab or a crash loses nothing. It is not a revision: the history holds only what
+    someone saved. An explicit save makes the revision and deletes this; the copy remembers the
+    version its form was opened at, so restoring it and saving merges with what others saved since.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="working_copies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The form's own fields as it would post them ({name: [values]}), so a restore fills the form
+    # exactly as it was, whatever was half-typed.
+    data = models.JSONField()
+    base_version = models.PositiveIntegerField()
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="working_copy_once_per_user"),
+        ]
+
+    def __str__(self):
+        return f"{self.user}'s unsaved work on {self.article}"
