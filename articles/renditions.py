@@ -1,6 +1,7 @@
 """
 Photo renditions: every photo at fixed widths, in WebP with a JPEG fallback, uncropped and cropped
-to 16:9 and 1:1 around its focal point, made once and kept in the public media storage.
+to 16:9, 4:3 and 1:1 (to the box the desk chose for that ratio, or else around the focal point),
+made once and kept in the public media storage.
 
 README: we use django-imagekit (6.1) for the renditions rather than sorl-thumbnail or
 easy-thumbnails, and rather than a module of our own. A rendition is an ImageKit *spec* (a class
@@ -15,22 +16,26 @@ per image), and easy-thumbnails picks its output format per thumbnailer rather t
 WebP and a JPEG of one size need tricks. What we add is small: the focal-point crop processor
 (pilkit's anchors align a crop with an edge rather than centring on a point), readable names that
 include the focal point (a new focal point gives new addresses, so no cache serves an old crop),
-and a cache lock so two workers never make the same files at once. (Checked with Django 6.1.3
+and a cache lock so two workers never make the same files at once. A crop box the desk chose
+(``Photo.crop_boxes``, set with Cropper.js in the admin) is in the names of its crop instead of
+the focal point, so a new box gives new addresses too. (Checked with Django 6.1.3
 and Pillow 13: ImageKit keeps no tables, so it adds no migration and no query.)
 
 How it fits together:
 - ``rendition_set(photo, crop=...)`` and ``social_image(photo)`` describe the renditions that
   exist from the photo's row alone (``image.name``, ``width``, ``height``, and the focal point
-  they were made for, ``renditions_focal_x``/``_y``): no query, no storage call, for templates.
+  and crop boxes they were made for, ``renditions_focal_x``/``_y`` and
+  ``renditions_crop_boxes``): no query, no storage call, for templates.
   While a photo has none yet (``pending(photo)``) they answer ``None``: pages show a placeholder
   of the photo's size (articles/templatetags/photos.py); feeds and og:image name the served
-  image, which exists from the upload on. After a focal-point change the crops offered are those
-  of the previous focal point (their files are still there) until the new ones are made.
+  image, which exists from the upload on. After a focal-point or crop-box change the crops
+  offered are those of the previous ones (their files are still there) until the new ones are
+  made; a crop never made (4:3, for photos of before it existed) is ``None`` until then.
 - ``make_renditions(photo)`` makes every rendition that is missing, then records on the row the
-  focal point it made them for and, if that changed what pages may offer, refreshes the pages
+  focal point and crop boxes it made them for and, if that changed what pages may offer, refreshes the pages
   that show the photo (page-cache tags, after commit). It is idempotent and safe to call
   concurrently.
-- An upload or a focal-point change calls ``make_renditions_later(photo)``: once the transaction
+- An upload, a focal-point or a crop-box change calls ``make_renditions_later(photo)``: once the transaction
   commits, the ``make_photo_renditions`` task is enqueued (Django's tasks framework, through
   ``ops.tasks``), so the request answers without decoding the photo again; the task retries with
   backoff, and its last failure is a FAILED task staff see in the admin.
@@ -64,7 +69,7 @@ from imagekit.utils import process_image
 from PIL import Image
 
 from articles import cachetags
-from articles.models import Photo
+from articles.models import CROP_RATIOS, Photo
 from ops.tasks import enqueue_on_commit, retry_later
 
 logger = logging.getLogger(__name__)
@@ -73,7 +78,7 @@ logger = logging.getLogger(__name__)
 # largest of these, is always made too).
 WIDTHS = (320, 640, 960, 1280, 1920)
 # Aspect ratios of the crops, by the name templates use; "" keeps the photo's own.
-CROPS = {"": None, "16x9": (16, 9), "1x1": (1, 1)}
+CROPS = {"": None, **CROP_RATIOS}
 # Output formats, best first: <picture> offers WebP and falls back on JPEG.
 FORMATS = ("webp", "jpeg")
 MIME_TYPES = {"webp": "image/webp", "jpeg": "image/jpeg"}
@@ -113,13 +118,16 @@ class Rendition:
     width: int
     height: int
     format: str
-    focal: tuple  # (x, y) in thousandths; only in the names of crops
+    focal: tuple  # (x, y) in thousandths; only in the names of crops cut around it
+    box: tuple | None = None  # (left, top, width, height): the crop's chosen box, if any
 
     @cached_property
     def name(self):
         source = PurePosixPath(self.source_name)
         label = f"{self.width}w"
-        if self.crop:
+        if self.crop and self.box:
+            label = f"{self.crop}-box-{'-'.join(str(n) for n in self.box)}-{label}"
+        elif self.crop:
             focal_x, focal_y = self.focal
             label = f"{self.crop}-{focal_x:03d}-{focal_y:03d}-{label}"
         return str(source.parent / "renditions" / source.name / f"{label}.{EXTENSIONS[self.format]}")
@@ -176,6 +184,25 @@ def made_focal_point(photo):
     return _thousandths(photo.renditions_focal_x, photo.renditions_focal_y)
 
 
+def crop_boxes(photo):
+    """The crop box chosen for each crop of ``photo`` (``None``: around the focal point)."""
+    chosen = photo.crop_boxes if isinstance(photo.crop_boxes, dict) else {}
+    return {name: _box(chosen.get(name)) for name in CROP_RATIOS}
+
+
+def made_crop_boxes(photo):
+    """
+    The crops whose renditions are made, with the box each was cut to (``None``: around the
+    focal point made_focal_point gives): a crop missing has no files yet.
+    """
+    made = photo.renditions_crop_boxes if isinstance(photo.renditions_crop_boxes, dict) else {}
+    return {name: _box(box) for name, box in made.items() if name in CROP_RATIOS}
+
+
+def _box(box):
+    return tuple(box) if box else None
+
+
 def _thousandths(x, y):
     return (round(x * 1000), round(y * 1000))
 
@@ -188,6 +215,13 @@ def crop_size(width, height, ratio):
     if width * ratio_h > height * ratio_w:
         return max(1, round(height * ratio_w / ratio_h)), height
     return width, max(1, round(width * ratio_h / ratio_w))
+
+
+def box_size(photo, crop, box):
+    """``(width, height)`` of the ``crop`` of ``photo``: its chosen ``box``, or the largest there is."""
+    if crop and box:
+        return box[2], box[3]
+    return crop_size(photo.width, photo.height, CROPS[crop])
 
 
 def crop_box(size, ratio, focal):
@@ -217,35 +251,42 @@ def pending(photo):
     return _has_size(photo) and made_focal_point(photo) is None
 
 
-def _effective_crop(photo, crop):
+def _effective_crop(photo, crop, box):
     """A crop that would keep the whole photo is no crop: its files are the uncropped ones."""
-    ratio = CROPS[crop]
-    if ratio and crop_size(photo.width, photo.height, ratio) == (photo.width, photo.height):
+    if crop and box_size(photo, crop, box) == (photo.width, photo.height):
         return ""
     return crop
 
 
 def rendition_set(photo, *, crop=""):
     """
-    The renditions of ``photo`` at aspect ``crop`` ("", "16x9" or "1x1"), every width and format.
+    The renditions of ``photo`` at aspect ``crop`` ("", "16x9", "4x3" or "1x1"), every width and
+    format.
 
     Built from the row alone: no query, no storage call. ``None`` when the photo's size is not
-    known (a row without an image: templates then show ``photo.image`` as it is) or while its
-    renditions are not made yet (``pending``: templates show a placeholder of its size).
+    known (a row without an image: templates then show ``photo.image`` as it is), while its
+    renditions are not made yet (``pending``: templates show a placeholder of its size), or when
+    this crop's are not (4:3 of a photo of before it existed, until the safety net made them).
     """
     if crop not in CROPS:
         raise ValueError(f"Unknown crop {crop!r}: one of {sorted(CROPS)}.")
     focal = made_focal_point(photo)
     if not _has_size(photo) or focal is None:
         return None
-    return _rendition_set(photo, crop, focal)
+    boxes = made_crop_boxes(photo)
+    if crop and crop not in boxes:
+        return None
+    return _rendition_set(photo, crop, focal, boxes.get(crop))
 
 
-def _rendition_set(photo, crop, focal):
-    crop = _effective_crop(photo, crop)
-    box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
+def _rendition_set(photo, crop, focal, box):
+    crop = _effective_crop(photo, crop, box)
+    box = box if crop else None
+    box_w, _ = box_size(photo, crop, box)
     return RenditionSet(
-        tuple(_rendition(photo, crop, width, fmt, focal) for fmt in FORMATS for width in widths_for(box_w))
+        tuple(
+            _rendition(photo, crop, width, fmt, focal, box) for fmt in FORMATS for width in widths_for(box_w)
+        )
     )
 
 
@@ -255,7 +296,7 @@ def placeholder_size(photo, *, crop="", max_width=None):
     (``up_to(max_width)``), computed while the photo is pending: the placeholder shown until
     then takes the very space of the photo, so nothing moves when the renditions arrive.
     """
-    future = _rendition_set(photo, crop, focal_point(photo))
+    future = _rendition_set(photo, crop, focal_point(photo), crop_boxes(photo).get(crop))
     if max_width:
         future = future.up_to(max_width)
     return future.fallback.width, future.fallback.height
@@ -270,7 +311,7 @@ def largest(photo, *, fmt):
     focal = made_focal_point(photo)
     if not _has_size(photo) or focal is None:
         return None
-    return _rendition(photo, "", widths_for(photo.width)[-1], fmt, focal)
+    return _rendition(photo, "", widths_for(photo.width)[-1], fmt, focal, None)
 
 
 def social_image(photo):
@@ -281,18 +322,22 @@ def social_image(photo):
     focal = made_focal_point(photo)
     if not _has_size(photo) or focal is None:
         return None
-    return _social_image(photo, focal)
+    return _social_image(photo, focal, made_crop_boxes(photo).get(SOCIAL_CROP))
 
 
-def _social_image(photo, focal):
-    crop = _effective_crop(photo, SOCIAL_CROP)
-    box_w, _ = crop_size(photo.width, photo.height, CROPS[crop])
-    return _rendition(photo, crop, min(SOCIAL_WIDTH, box_w), SOCIAL_FORMAT, focal)
+def _social_image(photo, focal, box):
+    crop = _effective_crop(photo, SOCIAL_CROP, box)
+    box = box if crop else None
+    box_w, _ = box_size(photo, crop, box)
+    return _rendition(photo, crop, min(SOCIAL_WIDTH, box_w), SOCIAL_FORMAT, focal, box)
 
 
-def _rendition(photo, crop, width, fmt, focal):
-    """The rendition of ``photo`` at (effective) ``crop``, ``width`` pixels wide, in ``fmt``."""
-    box_w, box_h = crop_size(photo.width, photo.height, CROPS[crop])
+def _rendition(photo, crop, width, fmt, focal, box):
+    """
+    The rendition of ``photo`` at (effective) ``crop``, cut to ``box`` (or around ``focal`` if
+    none), ``width`` pixels wide, in ``fmt``.
+    """
+    box_w, box_h = box_size(photo, crop, box)
     return Rendition(
         storage=photo.image.storage,
         source_name=photo.image.name,
@@ -301,22 +346,23 @@ def _rendition(photo, crop, width, fmt, focal):
         height=max(1, round(width * box_h / box_w)),
         format=fmt,
         focal=focal,
+        box=box if crop else None,
     )
 
 
 def all_renditions(photo):
     """
-    Every rendition ``make_renditions`` makes of ``photo`` (around its current focal point),
-    without duplicates (none if unsized).
+    Every rendition ``make_renditions`` makes of ``photo`` (to its current crop boxes, around its
+    current focal point), without duplicates (none if unsized).
     """
     if not _has_size(photo):
         return []
-    focal = focal_point(photo)
+    focal, boxes = focal_point(photo), crop_boxes(photo)
     renditions = {}
     for crop in CROPS:
-        for rendition in _rendition_set(photo, crop, focal).renditions:
+        for rendition in _rendition_set(photo, crop, focal, boxes.get(crop)).renditions:
             renditions[rendition.name] = rendition
-    social = _social_image(photo, focal)
+    social = _social_image(photo, focal, boxes[SOCIAL_CROP])
     renditions[social.name] = social
     return list(renditions.values())
 
@@ -333,6 +379,29 @@ class FocalPointCrop:
 
     def process(self, image):
         return image.crop(crop_box(image.size, self.ratio, self.focal))
+
+
+class BoxCrop:
+    """
+    A pilkit processor: cut ``box`` (left, top, width, height in pixels of a ``source_width``
+    wide photo) from the image, which may be decoded at a reduced scale.
+    """
+
+    def __init__(self, box, source_width):
+        self.box = box
+        self.source_width = source_width
+
+    def process(self, image):
+        scale = image.size[0] / self.source_width
+        left, top, width, height = (n * scale for n in self.box)
+        return image.crop(
+            (
+                round(left),
+                round(top),
+                min(round(left + width), image.size[0]),
+                min(round(top + height), image.size[1]),
+            )
+        )
 
 
 class ResizeExact:
@@ -356,7 +425,7 @@ class RenditionSpec(ImageSpec):
     cachefile_strategy = "imagekit.cachefiles.strategies.Optimistic"
     autoconvert = True
 
-    def __init__(self, source, *, rendition, decoded=None):
+    def __init__(self, source, *, rendition, source_width, decoded=None):
         super().__init__(source)
         self.rendition = rendition
         self.decoded = decoded
@@ -364,8 +433,12 @@ class RenditionSpec(ImageSpec):
         self.options = ENCODER_OPTIONS[rendition.format]
         ratio = CROPS[rendition.crop]
         focal = (rendition.focal[0] / 1000, rendition.focal[1] / 1000)
+        if rendition.box:
+            crop = [BoxCrop(rendition.box, source_width)]
+        else:
+            crop = [FocalPointCrop(ratio, focal)] if ratio else []
         self.processors = [
-            *([FocalPointCrop(ratio, focal)] if ratio else []),
+            *crop,
             ResizeExact((rendition.width, rendition.height)),
         ]
 
@@ -425,8 +498,7 @@ def _decode(photo, *, largest):
 def _needed_size(photo, renditions):
     """The smallest decoded size from which every rendition can be cut at full quality."""
     scale = max(
-        rendition.width / crop_size(photo.width, photo.height, CROPS[rendition.crop])[0]
-        for rendition in renditions
+        rendition.width / box_size(photo, rendition.crop, rendition.box)[0] for rendition in renditions
     )
     return (round(photo.width * scale), round(photo.height * scale))
 
@@ -475,7 +547,8 @@ def make_renditions(photo, *, force=False, wait=LOCK_TIMEOUT):
     """
     if not _has_size(photo):
         return []
-    focal = (photo.focal_x, photo.focal_y)  # what the files below are cut around
+    # What the files below are cut around or to.
+    focal, boxes = (photo.focal_x, photo.focal_y), _as_stored(crop_boxes(photo))
     renditions = all_renditions(photo)
     storage = photo.image.storage
     with _generation_lock(photo, wait=wait):
@@ -483,29 +556,37 @@ def make_renditions(photo, *, force=False, wait=LOCK_TIMEOUT):
         if missing:
             decoded = _decode(photo, largest=_needed_size(photo, missing))
             for rendition in missing:
-                spec = RenditionSpec(photo.image, rendition=rendition, decoded=decoded)
+                spec = RenditionSpec(
+                    photo.image, rendition=rendition, source_width=photo.width, decoded=decoded
+                )
                 ImageCacheFile(spec, storage=storage, cachefile_backend=_backend).generate(force=force)
-    _record_made(photo, focal)
+    _record_made(photo, focal, boxes)
     written = [rendition.name for rendition in missing]
     if written:
         logger.info("Made %d renditions of %s.", len(written), photo.image.name)
     return written
 
 
-def _record_made(photo, focal):
+def _as_stored(boxes):
+    """Crop boxes as ``Photo.crop_boxes`` holds them: every ratio, in order, a list or None."""
+    return {name: list(box) if box else None for name, box in boxes.items()}
+
+
+def _record_made(photo, focal, boxes):
     """
-    Record on ``photo``'s row that its renditions around ``focal`` exist and, if pages offered
-    other files until now (none, or the crops of an older focal point), refresh the pages that
-    show the photo once this commits, so that readers get the full ``srcset``.
+    Record on ``photo``'s row that its renditions around ``focal`` and to ``boxes`` exist and, if
+    pages offered other files until now (none, or the crops of an older focal point or box),
+    refresh the pages that show the photo once this commits, so that readers get them.
     """
     photo.renditions_focal_x, photo.renditions_focal_y = focal
+    photo.renditions_crop_boxes = boxes
     if photo.pk is None:
         return
     with transaction.atomic():
         changed = (
             Photo.objects.filter(pk=photo.pk)
-            .exclude(renditions_focal_x=focal[0], renditions_focal_y=focal[1])
-            .update(renditions_focal_x=focal[0], renditions_focal_y=focal[1])
+            .exclude(renditions_focal_x=focal[0], renditions_focal_y=focal[1], renditions_crop_boxes=boxes)
+            .update(renditions_focal_x=focal[0], renditions_focal_y=focal[1], renditions_crop_boxes=boxes)
         )
         if changed:
             # Imported here: the photo service imports this module for the files it deletes.
@@ -516,14 +597,17 @@ def _record_made(photo, focal):
 
 def awaiting_renditions(photos):
     """
-    The photos of queryset ``photos`` whose renditions around their current focal point are not
-    recorded as made: new ones whose task has not run (or was lost), and new focal points.
+    The photos of queryset ``photos`` whose renditions around their current focal point and to
+    their current crop boxes are not recorded as made: new ones whose task has not run (or was
+    lost), new focal points, new crop boxes, and the 4:3 crop of photos of before it existed.
+    (The two JSON fields compare as written: both hold every ratio in ``CROP_RATIOS``'s order.)
     """
     return photos.filter(
         Q(renditions_focal_x__isnull=True)
         | Q(renditions_focal_y__isnull=True)
         | ~Q(renditions_focal_x=F("focal_x"))
         | ~Q(renditions_focal_y=F("focal_y"))
+        | ~Q(renditions_crop_boxes=F("crop_boxes"))
     )
 
 

@@ -20,6 +20,7 @@ from articles.models import (
     PhotoCredit,
     RelatedArticle,
     Section,
+    default_crop_boxes,
 )
 
 
@@ -148,6 +149,9 @@ class PhotoFactory(factory.django.DjangoModelFactory):
     focal_y = 0.5
     renditions_focal_x = factory.SelfAttribute("focal_x")
     renditions_focal_y = factory.SelfAttribute("focal_y")
+    # No crop box chosen (every crop around the focal point), and renditions made for that.
+    crop_boxes = factory.LazyFunction(default_crop_boxes)
+    renditions_crop_boxes = factory.SelfAttribute("crop_boxes")
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):
