@@ -254,10 +254,15 @@ def article_detail(request, section_slug, year, month, day, slug):
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
     blocks = _article_blocks(article, origin=structured_data.origin_of(request))
-    rendered = pagecache.cached_blocks(list(blocks.values()), since=since)
-    context = {"article": article, **dict(zip(blocks, (html for html, _ in rendered), strict=True))}
+    rendered = dict(zip(blocks, pagecache.cached_blocks(list(blocks.values()), since=since), strict=True))
+    if cachetags.article(article.pk) in rendered["editors_pick"][1]:
+        # The story is one of its section's picks: its own page lists the others instead.
+        [rendered["editors_pick"]] = pagecache.cached_blocks(
+            [_editors_pick(article, without_it=True)], since=since
+        )
+    context = {"article": article, **{name: html for name, (html, _) in rendered.items()}}
     response = render(request, "articles/article.html", context)
-    return tag(response, *(block_tag for _, tags in rendered for block_tag in tags))
+    return tag(response, *(block_tag for _, tags in rendered.values() for block_tag in tags))
 
 
 def _article_blocks(article, *, origin, **story_context):
@@ -265,8 +270,8 @@ def _article_blocks(article, *, origin, **story_context):
     The blocks of a story's page, by their name in the page's context, each as
     ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
     returns ``(html, tags)``. They are apart because they change apart: the story and its head
-    metadata when it is updated, Related News when its section gets a new story, the Editor's
-    Pick when the picks change. The head metadata (JSON-LD, Open Graph) has full addresses on
+    metadata when it is updated, Related News when a story it shows or could show changes, the
+    Editor's Pick when the picks change. The head metadata (JSON-LD, Open Graph) has full addresses on
     ``origin``, so it is kept per host.
     """
 
@@ -295,18 +300,31 @@ def _article_blocks(article, *, origin, **story_context):
         html = render_to_string("includes/related_news.html", {"related": related})
         return html, cachetags.for_related_news(article, shown=related, limit=selectors.RELATED_NEWS_COUNT)
 
-    def editors_pick():
-        picks = selectors.editors_picks(section=article.section, exclude=article)
-        html = render_to_string("includes/picks.html", {"picks": picks})
-        return html, cachetags.for_editors_pick(shown=picks)
-
     return {
         "story_head": (f"story-head:{article.pk}:{article.version}:{origin}", story_head),
         "story": (f"story:{article.pk}:{article.version}", story),
         "related_news": (f"related-news:{article.pk}", related_news),
-        # The section's picks, without this story: a story moved to another section gets others.
-        "editors_pick": (f"editors-pick:{article.section_id}:{article.pk}", editors_pick),
+        # The section's picks: a story moved to another section gets the other section's.
+        "editors_pick": _editors_pick(article, without_it=False),
     }
+
+
+def _editors_pick(article, *, without_it):
+    """
+    ``(cache name, render)`` of the Editor's Pick block on ``article``'s page: its section's
+    picks, one block shared by every story of the section, so that a change to a picked story
+    renders it once per section rather than once per page; ``without_it``, the block of a story
+    that is itself one of them, which lists the others.
+    """
+
+    def editors_pick():
+        picks = selectors.editors_picks(section=article.section, exclude=article if without_it else None)
+        html = render_to_string("includes/picks.html", {"picks": picks})
+        return html, cachetags.for_editors_pick(shown=picks)
+
+    if without_it:
+        return f"editors-pick:{article.section_id}:{article.pk}", editors_pick
+    return f"editors-pick:{article.section_id}", editors_pick
 
 
 def _render_preview(request, article, revision, status=200):
@@ -314,6 +332,7 @@ def _render_preview(request, article, revision, status=200):
     copy = preview.as_published(article, revision)
     story_context = {"is_preview": True, "preview_revision": revision}
     article_blocks = _article_blocks(copy, origin=structured_data.origin_of(request), **story_context)
+    article_blocks["editors_pick"] = _editors_pick(copy, without_it=True)  # never kept: no need to share
     blocks = {name: render()[0] for name, (_, render) in article_blocks.items()}
     context = {"article": copy, **blocks, **story_context}
     response = render(request, "articles/article.html", context, status=status)

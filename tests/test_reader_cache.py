@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import curation, revisions, selectors, workflow
-from articles.models import Article
+from articles.models import Article, EditorsPick
 from pagecache import keys
 from tests.factories import (
     ArticleFactory,
@@ -131,6 +131,41 @@ def test_curation_refreshes_pick_blocks(client, newsroom, committed):
     response = get(client, "/")
     assert response["X-Page-Cache"] == "MISS"
     assert "Council meets" in response.content.decode().split("Editor")[-1]
+
+
+def test_a_picked_story_changing_renders_the_pick_block_once_per_section(client, newsroom, committed):
+    picked = PublishedArticleFactory(section=SectionFactory(), headline="Flood defences open")
+    EditorsPick.objects.create(article=picked, position=0)
+    pages = [newsroom["story"].get_absolute_url(), newsroom["neighbour"].get_absolute_url()]
+    for url in pages:
+        get(client, url)
+    revisions.save_edit(
+        article=picked,
+        user=newsroom["editor"],
+        base_version=picked.version,
+        content={**revisions.content_of(picked), "headline": "Flood defences open early"},
+    )
+    committed(workflow.publish_update, article=picked, user=newsroom["editor"])
+
+    with mock.patch.object(selectors, "editors_picks", wraps=selectors.editors_picks) as picks:
+        contents = [get(client, url).content.decode() for url in pages]
+
+    assert all("Flood defences open early" in content for content in contents)
+    assert picks.call_count == 1  # one block for the section's stories, not one per page
+
+
+def test_a_picked_story_lists_the_other_picks_on_its_own_page(client, newsroom):
+    story = newsroom["story"]
+    EditorsPick.objects.create(article=story, position=0)
+    EditorsPick.objects.create(article=newsroom["neighbour"], position=1)
+
+    neighbour_picks = (
+        get(client, newsroom["neighbour"].get_absolute_url()).content.decode().split("Editor")[-1]
+    )
+    own_picks = get(client, story.get_absolute_url()).content.decode().split("Editor")[-1]
+
+    assert "Budget passes" in neighbour_picks and "Council meets" not in neighbour_picks
+    assert "Council meets" in own_picks and "Budget passes" not in own_picks
 
 
 def test_section_edit_in_admin_refreshes_every_page(client, newsroom, django_capture_on_commit_callbacks):
