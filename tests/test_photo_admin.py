@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles import photos
+from articles import photos, renditions
 from articles.admin.photos import PhotoAdmin
 from articles.models import Photo
 from tests.factories import (
@@ -63,7 +63,10 @@ def test_the_library_shows_thumbnail_credit_size_and_where_each_photo_is_used(cl
     response = client.get(CHANGELIST)
 
     content = response.content.decode()
-    assert f'<img src="{photo.image.url}" alt="" width="80"' in content
+    # The thumbnail is the smallest rendition, never the full-size image.
+    smallest = renditions.rendition_set(photo).of_format("webp")[0]
+    assert f'<img src="{smallest.url}" alt="" width="80"' in content
+    assert f'src="{photo.image.url}"' not in content
     assert "Harbour Press" in content and f"{photo.width}\u00a0×\u00a0{photo.height}" in content
     articles = reverse("admin:articles_article_changelist")
     link = f'<a href="{articles}?id__in={inline_in.pk},{lead_of.pk}">2 articles</a>'
@@ -113,10 +116,13 @@ def test_the_library_filters_by_credit_and_by_missing_alt_text(client, editor):
     assert "Harbour Press" in by_credit.content.decode()  # the credit filter's choices
 
 
-def test_the_library_page_takes_the_same_queries_for_two_photos_or_twelve(client, editor):
+@pytest.mark.parametrize(
+    "filters", [{}, {"use": "unused"}, {"q": "caption", "created_at__gte": "2000-01-01"}]
+)
+def test_the_library_page_takes_the_same_queries_for_two_photos_or_twelve(client, editor, filters):
     def page_queries():
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(CHANGELIST).status_code == 200
+            assert client.get(CHANGELIST, filters).status_code == 200
         return len(queries)
 
     def add_photos(count):
@@ -130,6 +136,44 @@ def test_the_library_page_takes_the_same_queries_for_two_photos_or_twelve(client
     add_photos(10)
 
     assert page_queries() == few
+
+
+def test_the_library_lists_the_photos_not_yet_used(client, editor):
+    lead = PhotoFactory(caption="Lead")
+    inline = PhotoFactory(caption="Inline")
+    PhotoFactory(caption="Fresh")
+    ArticleFactory(lead_photo=lead)
+    ArticleFactory(body=f"<p>x</p>{figure(inline, alt='Boats')}")
+
+    unused = client.get(CHANGELIST, {"use": "unused"})
+    used = client.get(CHANGELIST, {"use": "used"})
+
+    assert {photo.caption for photo in listed(unused)} == {"Fresh"}
+    assert {photo.caption for photo in listed(used)} == {"Lead", "Inline"}
+    assert "Not yet used" in unused.content.decode()
+
+
+def test_the_library_filters_by_date_and_pages(client, editor):
+    old = PhotoFactory(caption="Last year")
+    Photo.objects.filter(pk=old.pk).update(created_at=old.created_at.replace(year=old.created_at.year - 1))
+    for _ in range(PhotoAdmin.list_per_page):
+        PhotoFactory(caption="This week")
+
+    this_month = client.get(CHANGELIST, {"created_at__gte": old.created_at.replace(day=1).isoformat()[:10]})
+    first_page = client.get(CHANGELIST)
+    second_page = client.get(CHANGELIST, {"p": 2})
+
+    assert "Last year" not in {photo.caption for photo in listed(this_month)}
+    assert len(listed(first_page)) == PhotoAdmin.list_per_page
+    assert {photo.caption for photo in listed(second_page)} == {"Last year"}
+
+
+def test_a_photo_being_prepared_has_no_thumbnail_yet(client, editor):
+    PhotoFactory(caption="Just in", renditions_focal_x=None, renditions_focal_y=None)
+
+    content = client.get(CHANGELIST).content.decode()
+
+    assert "Being prepared" in content and "/renditions/" not in content
 
 
 # --- the change form ----------------------------------------------------------------------------

@@ -12,15 +12,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from articles import photos, renditions, uploads
+from articles.admin.cropping import CropBoxField, crop_box_fields, crop_field_name
 from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.widgets import FocalPointFormMixin
-from articles.models import Photo, PhotoCredit
+from articles.models import CROP_RATIOS, Article, Photo, PhotoCredit
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -55,6 +56,11 @@ class PhotoAdminForm(FocalPointFormMixin, forms.ModelForm):
         ),
     )
 
+    # One box per ratio of CROP_RATIOS, set up for the photo being edited in __init__.
+    crop_16x9 = CropBoxField(crop="16x9")
+    crop_4x3 = CropBoxField(crop="4x3")
+    crop_1x1 = CropBoxField(crop="1x1")
+
     # Set by PhotoAdmin.get_form when the upload handler refused the file (over the size limit).
     upload_refusal = None
 
@@ -67,6 +73,11 @@ class PhotoAdminForm(FocalPointFormMixin, forms.ModelForm):
         self.prepared = None
         if self.instance.pk:
             del self.fields["upload"]  # a photo keeps its image: another picture is another photo
+            # Crop boxes are drawn on the served image, so they come once the photo is uploaded.
+            self.fields.update(crop_box_fields(self.instance))
+        else:
+            for crop in CROP_RATIOS:
+                del self.fields[crop_field_name(crop)]
         if self.upload_refusal is not None and "upload" in self.fields:
             # The refused file never reached the form: say why instead of "This field is required."
             self.fields["upload"].error_messages["required"] = self.upload_refusal.messages[0]
@@ -75,6 +86,17 @@ class PhotoAdminForm(FocalPointFormMixin, forms.ModelForm):
         upload = self.cleaned_data["upload"]
         self.prepared = photos.prepare_image(upload)
         return upload
+
+    def crop_boxes_changed(self):
+        return any(crop_field_name(crop) in self.changed_data for crop in CROP_RATIOS)
+
+    def _post_clean(self):
+        # Crop boxes are form fields of their own (four numbers each), kept in one JSON field.
+        if self.instance.pk and not any(crop_field_name(crop) in self._errors for crop in CROP_RATIOS):
+            self.instance.crop_boxes = {
+                crop: self.cleaned_data.get(crop_field_name(crop)) for crop in CROP_RATIOS
+            }
+        super()._post_clean()
 
 
 class AltTextFilter(admin.SimpleListFilter):
@@ -90,6 +112,29 @@ class AltTextFilter(admin.SimpleListFilter):
         if self.value() == "present":
             return queryset.exclude(alt_text="")
         return queryset
+
+
+class UseFilter(admin.SimpleListFilter):
+    """
+    Photos no story uses yet (as lead photo or inline), for picking one: in SQL, so the list
+    pages and counts as any other. Inline use is matched coarsely (the address anywhere in the
+    text), so a photo merely named in a story counts as used: never offered as unused wrongly.
+    """
+
+    title = "use"
+    parameter_name = "use"
+
+    def lookups(self, request, model_admin):
+        return [("unused", "Not yet used"), ("used", "Used")]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("unused", "used"):
+            return queryset
+        as_lead = Exists(Article.objects.filter(lead_photo=OuterRef("pk")))
+        inline = Exists(Article.objects.filter(body__contains=OuterRef("image")))
+        if self.value() == "unused":
+            return queryset.filter(~as_lead, ~inline)
+        return queryset.filter(as_lead | inline)
 
 
 def _article_link(article):
@@ -109,8 +154,10 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
     list_display = ["thumbnail", "caption_or_dash", "credit", "size", "has_alt_text", "used_in", "created_at"]
     list_display_links = ["thumbnail", "caption_or_dash"]
     list_select_related = ["credit"]
-    list_filter = ["credit", AltTextFilter]
-    search_fields = ["caption", "alt_text", "credit__name"]
+    list_filter = ["credit", ("created_at", admin.DateFieldListFilter), UseFilter, AltTextFilter]
+    list_per_page = 50
+    search_fields = ["caption", "credit__name", "alt_text"]
+    search_help_text = "Search by caption, credit or alt text."
     autocomplete_fields = ["credit"]
     date_hierarchy = "created_at"
     readonly_fields = ["preview", "size", "usage", "uploaded_by", "created_at"]
@@ -121,9 +168,17 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
         focal = ("Focal point", {"fields": ["focal_x", "focal_y"]})
         if obj is None:
             return [(None, {"fields": ["upload", *described]}), focal]
+        crops = (
+            "Crops",
+            {
+                "fields": [crop_field_name(crop) for crop in CROP_RATIOS],
+                "description": "The part of the photo each shape of picture shows on the site.",
+            },
+        )
         return [
             (None, {"fields": ["preview", *described]}),
             focal,
+            crops,
             ("Details", {"fields": ["usage", "size", "uploaded_by", "created_at"]}),
         ]
 
@@ -153,11 +208,15 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
-        if not photo.image:
-            return "—"
+        # The smallest rendition (320 wide), never the full-size image: a page lists 50 photos.
+        made = renditions.rendition_set(photo)
+        if made is None:
+            return "Being prepared" if renditions.pending(photo) else "—"
+        small = made.of_format("webp")[0]
         return format_html(
-            '<img src="{}" alt="" width="80" loading="lazy" decoding="async" style="height:auto">',
-            photo.image.url,
+            '<img src="{}" alt="" width="80" height="{}" loading="lazy" decoding="async">',
+            small.url,
+            round(80 * small.height / small.width),
         )
 
     @admin.display(description="Caption", ordering="caption")
@@ -220,8 +279,8 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
         if not change:
             return  # saved by the photo service in save_form
         super().save_model(request, obj, form, change)
-        if {"focal_x", "focal_y"} & set(form.changed_data):
-            renditions.make_renditions_later(obj)  # new crops around the new focal point
+        if {"focal_x", "focal_y"} & set(form.changed_data) or form.crop_boxes_changed():
+            renditions.make_renditions_later(obj)  # new crops: pages keep the old ones meanwhile
 
     def save_related(self, request, form, formsets, change):
         if change:
