@@ -38,6 +38,7 @@ install-dev: $(VENV)/.dev
 # serving, so no page kept by an earlier run shows what the demo data has just replaced. The
 # server and the task queue's worker run together, and stop together (scripts/run_with_worker.py).
 run: export DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(PY) manage.py migrate --no-input
 	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo

@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles import cachetags
+from articles import cachetags, notifications
 from articles.models import Article, CurationEvent, EditorsPick, Section
 from articles.permissions import is_curator
 
@@ -66,7 +66,8 @@ def add_pick(
         except IntegrityError:
             raise CurationError(f"“{article}” is already in {describe_list(section)}.") from None
         _renumber([pick, *picks])
-        _record(Action.ADDED, pick, user, f"at position 1, {describe_window(starts_at, ends_at)}")
+        event = _record(Action.ADDED, pick, user, f"at position 1, {describe_window(starts_at, ends_at)}")
+        notifications.pick_added_on_commit(event, pick)
     return pick
 
 
@@ -156,6 +157,7 @@ def set_window(
         current.starts_at, current.ends_at = starts_at, ends_at
         current.save(update_fields=["starts_at", "ends_at"])
         _record(Action.RESCHEDULED, current, user, f"{describe_window(starts_at, ends_at)} (was: {was})")
+        notifications.pick_window_set_on_commit(current)
     return current
 
 
@@ -279,10 +281,11 @@ def _describe_unpublished(article):
 
 
 def _record(action, pick, user, detail):
-    CurationEvent.objects.create(
+    event = CurationEvent.objects.create(
         action=action, article=pick.article, section=pick.section, actor=user, detail=detail
     )
     cachetags.picks_changed()
+    return event
 
 
 def _local(moment):

@@ -11,6 +11,7 @@ HSTS, secure cookies and JSON logs (``manage.py check --deploy`` reports nothing
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -98,6 +99,10 @@ def production_problems():
             "EMAIL_URL is not set: the SMTP server, smtp+tls://user:password@host:587 "
             "(or MAILER_BACKEND naming a production email backend configured by its own settings)"
         )
+    if not env("SITE_URL"):
+        problems.append(
+            "SITE_URL is not set: the site's address for links in emails, https://news.example.com"
+        )
     tasks_backend = env("TASKS_BACKEND", "database").lower()
     if tasks_backend == "immediate":
         problems.append("TASKS_BACKEND=immediate runs background work inside requests: use database or rq")
@@ -161,6 +166,8 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # Notifications that reach people: each person's inbox in the admin, and emails (inbox/).
+    "inbox",
     # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).
     "pagecache",
     "consent",
@@ -575,8 +582,20 @@ NEWSROOM_NEWS_LANGUAGE = env("NEWSROOM_NEWS_LANGUAGE", "en")
 # The publisher's logo in structured data (articles/structured_data.py): a static file, a raster
 # image (Google reads no SVG logo), at most 600x60 pixels. Its size is read from the file.
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png")
-# Where the desk's links in notification emails point.
-NEWSROOM_ADMIN_BASE_URL = env("NEWSROOM_ADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's address (scheme, host, port): absolute links that leave the site, as in emails, are
+# built on it. `make run` sets it from HOST and PORT; production refuses to start without it.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
+if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address, e.g. https://news.example.com, not {SITE_URL!r}."
+    )
+# How people are told of what concerns them, until they choose in their inbox (inbox/): "admin"
+# (the inbox only), "email" or "both".
+NEWSROOM_NOTIFY_BY = env("NEWSROOM_NOTIFY_BY", "both")
+if NEWSROOM_NOTIFY_BY not in {"admin", "email", "both"}:
+    raise ImproperlyConfigured(
+        f"NEWSROOM_NOTIFY_BY must be admin, email or both, not {NEWSROOM_NOTIFY_BY!r}."
+    )
 # How long a "share preview" link works, in seconds (48 hours).
 NEWSROOM_PREVIEW_MAX_AGE = int(env("NEWSROOM_PREVIEW_MAX_AGE", str(48 * 3600)))
 # The full-page cache for anonymous readers (pagecache/). What changes by the clock (embargoes,
@@ -618,8 +637,19 @@ CKEDITOR_5_CONFIGS = {
     "default": {
         "toolbar": {
             "items": [
-                "heading", "|", "bold", "italic", "link", "bulletedList", "numberedList",
-                "blockQuote", "|", "insertImage", "|", "undo", "redo",
+                "heading",
+                "|",
+                "bold",
+                "italic",
+                "link",
+                "bulletedList",
+                "numberedList",
+                "blockQuote",
+                "|",
+                "insertImage",
+                "|",
+                "undo",
+                "redo",
             ],
         },
         "heading": {

@@ -26,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.clientip import client_ip
 from accounts.middleware import LAST_ACTIVITY_KEY
 from articles import notifications
+from inbox.delivery import absolute_url
 from tests.factories import (
     ArticleFactory,
     ChiefEditorFactory,
@@ -272,10 +273,10 @@ def test_the_admin_answers_at_the_configured_path_and_robots_disallows_it(client
 
 def test_links_to_the_admin_follow_its_path(client, admin_at, settings):
     admin_at("newsroom/desk/")
-    settings.NEWSROOM_ADMIN_BASE_URL = "https://cms.example.com"
+    settings.SITE_URL = "https://cms.example.com"
     article = ArticleFactory()
 
-    assert notifications._admin_link(article) == (
+    assert absolute_url(notifications.story_path(article.pk)) == (
         f"https://cms.example.com/newsroom/desk/articles/article/{article.pk}/change/"
     )
     editor = EditorFactory()

@@ -25,6 +25,8 @@ SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
     "EMAIL_URL",
     "MAILER_BACKEND",
+    "SITE_URL",
+    "NEWSROOM_NOTIFY_BY",
     "LOG_FORMAT",
     "NEWSROOM_ACCESS_LOG",
     "DATABASE_CONNECT_TIMEOUT",
@@ -104,6 +106,7 @@ def production(tmp_path, **environ):
         "ALLOWED_HOSTS": "news.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "EMAIL_URL": "smtp+tls://desk%40example.com:p%2Fss@smtp.example.com:587?timeout=5",
+        "SITE_URL": "https://news.example.com",
         "CACHE_DIR": str(tmp_path / "cache"),
     }
     complete.update(environ)
@@ -123,7 +126,13 @@ def manage(*args, environ):
 
 def test_production_names_everything_missing_in_one_message(tmp_path):
     environ = production(
-        tmp_path, SECRET_KEY=None, ALLOWED_HOSTS=None, DATABASE_URL=None, EMAIL_URL=None, DEBUG="1"
+        tmp_path,
+        SECRET_KEY=None,
+        ALLOWED_HOSTS=None,
+        DATABASE_URL=None,
+        EMAIL_URL=None,
+        SITE_URL=None,
+        DEBUG="1",
     )
 
     result = manage("check", "--deploy", environ=environ)
@@ -132,7 +141,7 @@ def test_production_names_everything_missing_in_one_message(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("django.core.exceptions.")]
     assert len(errors) == 1, result.stderr  # one exception, not the first of several
     message = result.stderr[result.stderr.index(errors[0]) :]
-    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "DEBUG is on"):
+    for missing in ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "EMAIL_URL", "SITE_URL", "DEBUG is on"):
         assert missing in message, (missing, message)
 
 
@@ -259,6 +268,20 @@ def test_a_malformed_email_url_is_named_without_its_password():
     assert result.returncode != 0
     assert "EMAIL_URL must be smtp://" in result.stderr
     assert "hunter2" not in result.stderr
+
+
+def test_a_site_url_that_is_not_an_address_is_a_clear_error():
+    result = import_settings(DEBUG="1", SITE_URL="news.example.com")
+
+    assert result.returncode != 0
+    assert "SITE_URL must be the site's address" in result.stderr
+
+
+def test_an_unknown_notification_default_is_a_clear_error():
+    result = import_settings(DEBUG="1", NEWSROOM_NOTIFY_BY="pager")
+
+    assert result.returncode != 0
+    assert "NEWSROOM_NOTIFY_BY must be admin, email or both" in result.stderr
 
 
 def test_unknown_profile_is_a_clear_error():

@@ -4,9 +4,9 @@ readers never depend on it running on time (``published()`` compares with the cl
 it records the change in the audit trail and lets caches know. It also does the page cache
 purges that could not land when their change committed (the cache was away, or the process
 died right after the commit): see ``pagecache.purges``; sends the edge purges (Varnish) whose task
-gave up or was lost: see ``pagecache.edge``; and sends the workflow's emails that
-failed (the mail server away): see ``articles.notifications``; and makes the photo renditions
-whose task was lost or gave up: see ``articles.renditions.make_pending_renditions``.
+gave up or was lost: see ``pagecache.edge``; delivers the notifications (inbox and email) that
+failed (the mail server away) or whose task was lost: see ``articles.notifications``; and makes
+the photo renditions whose task was lost or gave up: see ``articles.renditions.make_pending_renditions``.
 
     * * * * *  cd /srv/newsroom && .venv/bin/python manage.py publish_scheduled
 """
@@ -42,9 +42,9 @@ class Command(BaseCommand):
             self.stderr.write(f"{edge_failed} edge purge(s) still not taken: see pagecache_pendingedgepurge.")
         sent, failed = notifications.retry_pending()
         if sent:
-            self.stdout.write(f"{sent} pending workflow email(s) sent.")
+            self.stdout.write(f"{sent} pending notification(s) delivered.")
         if failed:
-            self.stderr.write(f"{failed} workflow email(s) still not sent: the mail server refused them.")
+            self.stderr.write(f"{failed} notification(s) still not delivered: the mail server refused them.")
         made, failed = renditions.make_pending_renditions()
         if made:
             self.stdout.write(f"Renditions made for {made} photo(s) whose task did not make them.")
