@@ -12,14 +12,16 @@ stale version (optimistic locking) so that two people editing at once never over
 
 import datetime
 import difflib
+import re
 from dataclasses import dataclass
+from html import unescape
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape, format_html, strip_tags
 from django.utils.safestring import mark_safe
 
 from articles import search
@@ -224,6 +226,7 @@ def _local_time(text):
 
 
 def _word_diff(old, new):
+    """``old`` → ``new`` word by word: unchanged words as they are, the rest in ``<del>``/``<ins>``."""
     old_words, new_words = old.split(), new.split()
     parts = []
     matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
@@ -238,6 +241,73 @@ def _word_diff(old, new):
     return mark_safe(" ".join(parts))  # noqa: S308 - every piece above is escaped
 
 
+# Fields written in paragraphs: compared paragraph by paragraph, so that the comparison reads
+# like the story ("exits." and "The review" stay in their own paragraphs).
+PARAGRAPH_FIELDS = {"body", "anchor_lead", "summary"}
+# Where a paragraph of a body ends: the block elements articles.html allows, and <br>.
+_BLOCK_END = re.compile(r"</(?:p|h[1-6]|li|blockquote|figcaption|figure|ul|ol)\s*>|<br\s*/?>", re.IGNORECASE)
+# Paragraphs this much alike are one paragraph edited, not one removed and another added.
+_SAME_PARAGRAPH = 0.5
+
+
+def paragraphs(text):
+    """
+    The paragraphs of a field as plain text: a body's blocks (HTML), or the blank-line or
+    line-separated paragraphs of a plain text field (the anchor's lead, the summary).
+    """
+    text = text or ""
+    pieces = _BLOCK_END.split(text) if "<" in text else text.splitlines()
+    texts = (" ".join(unescape(strip_tags(piece)).split()) for piece in pieces)
+    return [text for text in texts if text]
+
+
+def _alike(old, new):
+    # By characters, not words: a short paragraph with one word changed is still itself.
+    return difflib.SequenceMatcher(a=old, b=new, autojunk=False).ratio() >= _SAME_PARAGRAPH
+
+
+def _paired(old, new):
+    """
+    Old and new paragraphs of a changed stretch, in reading order: ``(old, new)`` for one
+    paragraph edited, ``(old, None)`` removed, ``(None, new)`` added.
+    """
+    i = j = 0
+    while i < len(old) and j < len(new):
+        if _alike(old[i], new[j]):
+            yield old[i], new[j]
+            i, j = i + 1, j + 1
+        elif any(_alike(old[i], later) for later in new[j + 1 :]):
+            yield None, new[j]
+            j += 1
+        else:
+            yield old[i], None
+            i += 1
+    yield from ((paragraph, None) for paragraph in old[i:])
+    yield from ((None, paragraph) for paragraph in new[j:])
+
+
+def _paragraph_diff(old, new):
+    """
+    ``old`` → ``new`` as paragraphs, each a ``<p>``: unchanged ones as they are, edited ones
+    with the word diff inside, removed and added ones whole in ``<del>``/``<ins>``.
+    """
+    old_paragraphs, new_paragraphs = paragraphs(old), paragraphs(new)
+    matcher = difflib.SequenceMatcher(a=old_paragraphs, b=new_paragraphs, autojunk=False)
+    rendered = []
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op == "equal":
+            rendered += [format_html('<p class="diff-same">{}</p>', text) for text in old_paragraphs[a1:a2]]
+            continue
+        for before, after in _paired(old_paragraphs[a1:a2], new_paragraphs[b1:b2]):
+            if after is None:
+                rendered.append(format_html('<p class="diff-removed"><del>{}</del></p>', before))
+            elif before is None:
+                rendered.append(format_html('<p class="diff-added"><ins>{}</ins></p>', after))
+            else:
+                rendered.append(format_html('<p class="diff-changed">{}</p>', _word_diff(before, after)))
+    return mark_safe("".join(rendered))  # noqa: S308 - each paragraph went through format_html
+
+
 def compare(old_content, new_content):
     """The fields that differ between two contents, each with a readable word-level diff."""
     changes = []
@@ -245,7 +315,10 @@ def compare(old_content, new_content):
         old, new = old_content.get(field), new_content.get(field)
         if old == new:
             continue
-        if field in {"body", "anchor_lead", "summary", "headline", "slug"}:
+        if field in PARAGRAPH_FIELDS:
+            changes.append(FieldChange(field, FIELD_LABELS[field], _paragraph_diff(old, new)))
+            continue
+        if field in {"headline", "slug"}:
             old_text, new_text = strip_tags(old or ""), strip_tags(new or "")
         elif field in SCHEDULE_FIELDS:
             old_text, new_text = _local_time(old), _local_time(new)

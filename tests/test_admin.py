@@ -1,8 +1,10 @@
+import re
 from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from lxml import html as lxml_html
 
 from articles import revisions, workflow
 from articles.models import Article, EditorsPick, WorkflowEvent
@@ -66,7 +68,18 @@ def test_editor_sees_return_and_publish_on_story_in_review(client, reporter, own
     response = client.get(change_url(own_draft))
 
     assert buttons(response) == ["Return to reporter", "Publish"]
-    assert b"Return to reporter needs a comment: what needs changing." in response.content
+    # Return needs a comment: its own box, required, posted with its own button only.
+    html = response.content.decode()
+    assert (
+        'What needs changing <span class="workflow-action__optional">(needed to return to reporter)' in html
+    )
+    assert re.search(
+        r'<textarea name="comment" id="workflow-comment-return" form="workflow-form-return"[^>]*required',
+        html,
+    )
+    assert 'form="workflow-form-return" name="transition" value="return"' in html
+    assert 'id="workflow-form-return"' in html
+    assert 'form="workflow-form" name="transition" value="publish"' in html
 
 
 def test_change_form_shows_history_read_only(client, reporter, own_draft):
@@ -615,3 +628,145 @@ def test_a_key_filter_beyond_any_key_lists_nothing_not_a_500(client, model_name)
     assert response.status_code == 200
     refused = response.redirect_chain == [(f"{url}?e=1", 302)]
     assert refused or list(response.context["cl"].result_list) == []
+
+
+# --- the change form as a newsroom tool (issue 16, part 1) ------------------------------------
+
+
+def page_tree(response):
+    return lxml_html.fromstring(response.content.decode())
+
+
+def test_workflow_panel_sits_beside_save_with_state_buttons_and_recent_history(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter, comment="Ready for the 6 pm bulletin.")
+    client.force_login(EditorFactory())
+
+    page = page_tree(client.get(change_url(own_draft)))
+
+    (actions,) = page.cssselect("#article_form .desk-actions")
+    assert actions.cssselect(".submit-row input[name=_save]")
+    (panel,) = actions.cssselect("#workflow")
+    assert panel.cssselect("h2")[0].text_content() == "Workflow: In review"
+    assert "Readers: Not on the site (in review)." in panel.cssselect("#reader-state")[0].text_content()
+    assert [b.text_content() for b in panel.cssselect("button[name=transition]")] == [
+        "Publish",
+        "Return to reporter",
+    ]
+    # Each button posts one of the forms after the article form, to the transition view.
+    for button in panel.cssselect("button[name=transition]"):
+        (form,) = page.cssselect(f"form#{button.get('form')}")
+        assert form.get("action") == transition_url(own_draft)
+        assert form.cssselect("input[name=csrfmiddlewaretoken]")
+    history = panel.cssselect("#workflow-history li")
+    assert "Draft → In review" in history[0].text_content()
+    assert "Ready for the 6 pm bulletin." in history[0].text_content()
+
+
+def test_the_comment_typed_in_a_returns_own_box_reaches_the_history(client, reporter, own_draft):
+    workflow.submit_for_review(article=own_draft, user=reporter)
+    client.force_login(EditorFactory())
+
+    client.post(transition_url(own_draft), {"transition": "return", "comment": "Say who repaired them."})
+
+    event = own_draft.events.order_by("pk").last()
+    assert (event.action, event.comment) == ("return", "Say who repaired them.")
+
+
+def test_recent_history_shows_the_latest_events_newest_first(client, reporter, own_draft):
+    editor = EditorFactory()
+    for round_ in range(4):
+        workflow.submit_for_review(article=own_draft, user=reporter, comment=f"Try {round_}")
+        workflow.return_to_reporter(article=own_draft, user=editor, comment=f"Again {round_}")
+    client.force_login(editor)
+
+    items = page_tree(client.get(change_url(own_draft))).cssselect("#workflow-history li")
+
+    assert len(items) == 5
+    assert "Again 3" in items[0].text_content() and "Try 3" in items[1].text_content()
+
+
+def test_no_empty_workflow_band_in_the_form(client, reporter, own_draft):
+    client.force_login(reporter)
+
+    for url in (change_url(own_draft), reverse("admin:articles_article_add")):
+        page = page_tree(client.get(url))
+        headings = [h.text_content().strip() for h in page.cssselect("#article_form fieldset h2")]
+        assert "Workflow" not in headings
+        assert not page.cssselect("#article_form fieldset.collapse")
+
+
+def test_reporters_read_only_view_shows_the_story_as_readers_see_it(client, reporter):
+    colleague = AuthorFactory(name="Ana Reyes")
+    other = PublishedArticleFactory(headline="Port strike ends")
+    live = PublishedArticleFactory(
+        body="<p>First paragraph.</p><p>Second <strong>bold</strong> one.</p>",
+        authors=[colleague],
+        related_articles=[other],
+    )
+    client.force_login(reporter)
+
+    response = client.get(change_url(live))
+
+    html = response.content.decode()
+    page = page_tree(response)
+    assert response.status_code == 200 and "None" not in page.cssselect("#article_form")[0].text_content()
+    assert page.cssselect(".field-bylines .readonly")[0].text_content() == "Ana Reyes"
+    (link,) = page.cssselect(".field-related_news .readonly a")
+    assert (link.text_content(), link.get("href")) == ("Port strike ends", change_url(other))
+    assert (
+        '<div class="story-body"><p>First paragraph.</p><p>Second <strong>bold</strong> one.</p></div>'
+        in html
+    )
+    assert "&lt;p&gt;" not in html
+    assert "This save" not in html
+
+
+def test_read_only_view_says_when_nothing_is_chosen(client, reporter):
+    live = PublishedArticleFactory()
+    client.force_login(reporter)
+
+    page = page_tree(client.get(change_url(live)))
+
+    assert page.cssselect(".field-bylines .readonly")[0].text_content() == "No byline"
+    assert "filled in from the section" in page.cssselect(".field-related_news .readonly")[0].text_content()
+
+
+def test_word_count_reading_time_and_headline_length_are_on_the_page(client, reporter):
+    words = " ".join(["word"] * 460)
+    draft = ArticleFactory(headline="H" * 72, body=f"<p>{words}</p><p>Two &amp; more.</p>", authors=[])
+    draft.authors.add(AuthorFactory(user=reporter))
+    client.force_login(reporter)
+
+    page = page_tree(client.get(change_url(draft)))
+
+    body_meter = page.cssselect("#id_body_helptext [data-meter=body]")[0]
+    assert " ".join(body_meter.text_content().split()) == "463 words, about 3 min to read"
+    headline_meter = page.cssselect("#id_headline_helptext [data-meter=headline]")[0]
+    assert headline_meter.cssselect("[data-meter-length]")[0].text_content() == "72"
+    assert "Search results show about 60" in headline_meter.text_content()
+    assert headline_meter.cssselect("[data-meter-over]")[0].get("hidden") is None
+
+
+def test_a_short_headline_has_no_warning(client, reporter, own_draft):
+    client.force_login(reporter)
+
+    page = page_tree(client.get(change_url(own_draft)))
+
+    assert page.cssselect("[data-meter=headline] [data-meter-over]")[0].get("hidden") is not None
+
+
+def test_slug_follows_the_headline_until_first_publication(client, reporter, own_draft):
+    client.force_login(EditorFactory())
+    live = PublishedArticleFactory()
+
+    draft_page = page_tree(client.get(change_url(own_draft)))
+    live_page = page_tree(client.get(change_url(live)))
+
+    (constants,) = draft_page.cssselect("#django-admin-prepopulated-fields-constants")
+    assert '"#id_slug"' in constants.get("data-prepopulated-fields")
+    assert draft_page.cssselect("script[src$='admin/articles/desk_form.js']")
+    assert (
+        live_page.cssselect("#django-admin-prepopulated-fields-constants")[0].get("data-prepopulated-fields")
+        == "[]"
+    )
+    assert not live_page.cssselect("input#id_slug")

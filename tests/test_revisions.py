@@ -206,10 +206,45 @@ def test_compare_gives_a_readable_word_level_diff():
 
     changes = {c.field: str(c.html) for c in revisions.compare(old, new)}
 
-    assert changes["body"] == "The council met on <del>Monday.</del> <ins>Tuesday.</ins>"
+    assert (
+        changes["body"]
+        == '<p class="diff-changed">The council met on <del>Monday.</del> <ins>Tuesday.</ins></p>'
+    )
     assert changes["section"] == "<del>Politics</del> <ins>Economy</ins>"
     assert changes["lead_photo"] == "<del>—</del> <ins>Harbour at dawn</ins>"
     assert "headline" not in changes
+
+
+def test_compare_keeps_paragraphs_and_diffs_words_within_each():
+    old = {"body": "<p>The minister exits.</p><p>The review was long.</p><p>It ends today.</p>"}
+    new = {"body": "<p>The minister exits early.</p><p>A statement followed.</p><p>The review was short.</p>"}
+
+    (change,) = revisions.compare(old, new)
+
+    assert str(change.html) == (
+        '<p class="diff-changed">The minister <del>exits.</del> <ins>exits early.</ins></p>'
+        '<p class="diff-added"><ins>A statement followed.</ins></p>'
+        '<p class="diff-changed">The review was <del>long.</del> <ins>short.</ins></p>'
+        '<p class="diff-removed"><del>It ends today.</del></p>'
+    )
+    assert "exits.The review" not in str(change.html)
+
+
+def test_compare_shows_unchanged_paragraphs_and_plain_text_lines():
+    old = {"anchor_lead": "First line.\nSecond line.", "body": "<p>Fish &amp; chips.</p><p>Same.</p>"}
+    new = {"anchor_lead": "First line.\nSecond line, longer.", "body": "<p>Fish &amp; rice.</p><p>Same.</p>"}
+
+    changes = {c.field: str(c.html) for c in revisions.compare(old, new)}
+
+    assert changes["anchor_lead"] == (
+        '<p class="diff-same">First line.</p>'
+        '<p class="diff-changed">Second <del>line.</del> <ins>line, longer.</ins></p>'
+    )
+    # An entity in the body is one character to compare, escaped once on the way out.
+    assert changes["body"] == (
+        '<p class="diff-changed">Fish &amp; <del>chips.</del> <ins>rice.</ins></p>'
+        '<p class="diff-same">Same.</p>'
+    )
 
 
 def test_compare_escapes_content():

@@ -1,16 +1,65 @@
 """Forms of the desk: the article form saves through ``articles.revisions``, never directly."""
 
 import copy
+import math
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.db.models import Case, IntegerField, When
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from articles import merge, revisions
 from articles.admin.widgets import AutocompleteSelectMultiple, can_be_key
 from articles.models import Article, Author
+
+# Beside the headline: the length search engines show. Google's results cut a title at about 600
+# pixels, some 60 characters; its article markup (JSON-LD "headline") once capped at 110.
+HEADLINE_RESULTS_LENGTH = 60
+HEADLINE_MARKUP_LENGTH = 110
+# Beside the body: reading time at 230 words a minute, the usual figure for adults reading news.
+WORDS_PER_MINUTE = 230
+
+
+def word_count(html):
+    """The words a reader reads in a body: paragraph by paragraph, so "end.</p><p>Next" is two."""
+    return sum(len(paragraph.split()) for paragraph in revisions.paragraphs(html))
+
+
+def reading_minutes(words):
+    return max(1, math.ceil(words / WORDS_PER_MINUTE)) if words else 0
+
+
+def body_meter(html):
+    """The words and reading time shown beside the body; desk_form.js keeps it current as you type."""
+    words = word_count(html)
+    return format_html(
+        '<span class="text-meter" data-meter="body" data-words-per-minute="{}">'
+        "<span data-meter-words>{}</span> words, about <span data-meter-minutes>{}</span> min to read"
+        "</span>",
+        WORDS_PER_MINUTE,
+        words,
+        reading_minutes(words),
+    )
+
+
+def headline_meter(headline):
+    """The headline's length beside what search engines show of it; kept current by desk_form.js."""
+    length = len(headline or "")
+    return format_html(
+        '<span class="text-meter" data-meter="headline" data-limit="{}">'
+        "<span data-meter-length>{}</span> characters. Search results show about {}; "
+        "Google's article markup takes up to {}."
+        '<strong class="text-meter__over" data-meter-over{}> Too long for search results: '
+        "readers will see it cut short.</strong></span>",
+        HEADLINE_RESULTS_LENGTH,
+        length,
+        HEADLINE_RESULTS_LENGTH,
+        HEADLINE_MARKUP_LENGTH,
+        "" if length > HEADLINE_RESULTS_LENGTH else mark_safe(" hidden"),
+    )
 
 
 class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
@@ -110,6 +159,17 @@ class ArticleAdminForm(forms.ModelForm):
                 Article.objects.exclude(pk=self.instance.pk), content["related"]
             )
             self.fields["author_list"].queryset = _in_given_order(Author.objects.all(), content["authors"])
+        self._show_meters()
+
+    def _show_meters(self):
+        """Word count and reading time under the body, the headline's length under it: as on screen."""
+        for name, meter in [("headline", headline_meter), ("body", body_meter)]:
+            field = self.fields.get(name)
+            if field is not None:
+                bound = self[name]  # a bound field copies the help text when made: set both
+                shown = meter(bound.value())
+                help_text = format_html("{} {}", field.help_text, shown) if field.help_text else shown
+                field.help_text = bound.help_text = help_text
 
     def content(self):
         """The submitted content, in revision form (merged with others' saves when it was stale)."""

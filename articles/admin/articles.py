@@ -15,21 +15,28 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from articles import presence, preview, revisions, workflow
 from articles.admin.article_form import ArticleAdminForm, RescheduleForm
+from articles.admin.autosave import Autosave
+from articles.admin.bulk import WorkflowBulkActions
 from articles.admin.mixins import HostileInputSafe
 from articles.admin.queues import QueueFilter
 from articles.models import Article
 from articles.permissions import can_edit_article
+from articles.templatetags.photos import with_photo_credits
 
-WORKFLOW_FIELDS = ["status", "written_at", "updated_at", "version", "created_by", "modified_at"]
+# The workflow panel beside Save shows this many of the story's latest workflow events; the
+# Revisions page has them all.
+RECENT_EVENTS = 5
+# In the read-only view, form fields that hold ids or HTML are shown as readers see them.
+READ_ONLY_DISPLAY = {"author_list": "bylines", "related_list": "related_news", "body": "body_as_read"}
 
 
 @admin.register(Article)
-class ArticleAdmin(HostileInputSafe, admin.ModelAdmin):
+class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
     list_display = [
@@ -53,9 +60,7 @@ class ArticleAdmin(HostileInputSafe, admin.ModelAdmin):
         ("Story", {"fields": ["anchor_lead", "body", "lead_photo", "related_list"]}),
         ("Embargo", {"fields": ["publish_at", "expire_at"]}),
         ("This save", {"fields": ["revision_message", "base_version"]}),
-        ("Workflow", {"fields": WORKFLOW_FIELDS, "classes": ["collapse"]}),
     ]
-    readonly_fields = WORKFLOW_FIELDS
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author").with_reader_visibility()
@@ -73,6 +78,37 @@ class ArticleAdmin(HostileInputSafe, admin.ModelAdmin):
         if article.has_unpublished_changes:
             return format_html("{} <small>(unpublished changes)</small>", label)
         return label
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read only (a reporter on a story that is not theirs to edit): what readers see, no
+        # "This save" box, bylines and Related News by name, the body rendered.
+        return [
+            (title, {**options, "fields": [READ_ONLY_DISPLAY.get(name, name) for name in options["fields"]]})
+            for title, options in fieldsets
+            if "revision_message" not in options["fields"]
+        ]
+
+    @admin.display(description="Authors")
+    def bylines(self, article):
+        return ", ".join(author.name for author in article.byline_authors) or "No byline"
+
+    @admin.display(description="Related News")
+    def related_news(self, article):
+        chosen = [link.to_article for link in article.related_links.select_related("to_article")]
+        if not chosen:
+            return "None chosen: filled in from the section's earlier stories."
+        return format_html(
+            '<ol class="related-news">{}</ol>',
+            format_html_join("", '<li><a href="{}">{}</a></li>', ((self._change_url(a), a) for a in chosen)),
+        )
+
+    @admin.display(description="Report")
+    def body_as_read(self, article):
+        # The cleaned HTML the reader page shows (articles/html.py cleaned it when it was saved).
+        return format_html('<div class="story-body">{}</div>', with_photo_credits(article.body))
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -171,14 +207,20 @@ class ArticleAdmin(HostileInputSafe, admin.ModelAdmin):
         # Reschedule has a page of its own, and Delete is the admin's own link.
         buttons = [t for t in transitions if t.name not in {"reschedule", "delete"}]
         may_reschedule = any(t.name == "reschedule" for t in transitions)
+        events = article.events.select_related("actor", "revision").order_by("-created_at", "-pk")
         return {
             "transitions": transitions,
             "button_transitions": buttons,
+            # In the panel, buttons that need no comment share one optional comment box; each
+            # transition that needs one (a return, an unpublish...) has its own box and form.
+            "plain_transitions": [t for t in buttons if not t.comment_required],
+            "commented_transitions": [t for t in buttons if t.comment_required],
+            "offers_correction_note": any(t.name == "publish_update" for t in buttons),
             "reader_state": article.reader_state(),
             "reschedule_url": reverse("admin:articles_article_reschedule", args=[article.pk])
             if may_reschedule
             else "",
-            "workflow_events": article.events.select_related("actor", "revision"),
+            "recent_events": events[:RECENT_EVENTS],
             "transition_url": reverse("admin:articles_article_transition", args=[article.pk]),
             "revisions_url": reverse("admin:articles_article_revisions", args=[article.pk]),
             "presence_url": reverse("admin:articles_article_presence", args=[article.pk]),

@@ -101,7 +101,7 @@ def test_an_image_uploaded_in_the_editor_is_published_with_its_credit(page, stor
     shot(page, artifacts_dir, "01-uploaded")
 
     # 3. Publishing is refused while the image has no alt text, naming the photo.
-    page.locator("#workflow-form").get_by_role("button", name=re.compile(r"^Publish")).click()
+    page.locator("#workflow").get_by_role("button", name=re.compile(r"^Publish")).click()
     file_name = photo.image.name.rsplit("/", 1)[-1]
     expect(page.locator(".messagelist .error")).to_contain_text(
         f"Cannot publish: the inline image “{file_name}” (#{photo.pk}) has no alt text."
@@ -122,7 +122,7 @@ def test_an_image_uploaded_in_the_editor_is_published_with_its_credit(page, stor
 
     # 5. Now the story publishes.
     page.goto(change_url)
-    page.locator("#workflow-form").get_by_role("button", name=re.compile(r"^Publish")).click()
+    page.locator("#workflow").get_by_role("button", name=re.compile(r"^Publish")).click()
     expect(page.locator(".messagelist .success")).to_contain_text("is now Published.")
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED

@@ -213,7 +213,7 @@ def test_the_desk_edits_and_publishes_a_story_under_the_production_policy(
     expect(page.locator(".messagelist .success")).to_contain_text("was changed successfully")
 
     # Publish it.
-    page.locator("#workflow-form").get_by_role("button", name=re.compile(r"^Publish")).click()
+    page.locator("#workflow").get_by_role("button", name=re.compile(r"^Publish")).click()
     expect(page.locator(".messagelist .success")).to_contain_text("is now Published.")
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED and ADDED in article.body

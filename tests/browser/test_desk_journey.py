@@ -129,7 +129,7 @@ def open_from_queue(page, queue):
 
 
 def take_transition(page, label, status):
-    page.locator("#workflow-form").get_by_role("button", name=label).click()
+    page.locator("#workflow").get_by_role("button", name=label).click()
     expect(page.locator(".messagelist .success")).to_contain_text(f"is now {status}.")
     expect(page.locator("#workflow h2")).to_have_text(f"Workflow: {status}")
 
@@ -206,7 +206,7 @@ def test_story_from_first_draft_to_editors_pick(new_page, newsroom, artifacts_di
     expect(editor.locator("#queue-review td")).to_have_text("1")
     open_from_queue(editor, "review")
     expect(body_editor(editor)).to_contain_text(FIRST_DRAFT)
-    editor.get_by_label("Comment", exact=True).fill(COMMENT)
+    editor.get_by_label("What needs changing").fill(COMMENT)
     take_transition(editor, "Return to reporter", "Draft")
     expect(editor.locator("#workflow-history")).to_contain_text(COMMENT)
     assert story().status == Article.Status.DRAFT
