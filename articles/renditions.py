@@ -613,9 +613,13 @@ def awaiting_renditions(photos):
 
 # A new photo's task has this long to make its renditions before the safety net does.
 PENDING_GRACE = datetime.timedelta(minutes=5)
+# The most photos the safety net makes in one run, so that a backlog (the 4:3 crop of a whole
+# library after migration 0014) never holds up the minute's publishing; the rest wait for the
+# next run, or for ``make_renditions --pending``.
+PENDING_BATCH = 50
 
 
-def make_pending_renditions(*, now=None):
+def make_pending_renditions(*, now=None, limit=PENDING_BATCH):
     """
     The safety net (``manage.py publish_scheduled``, every minute): make the renditions of the
     photos still awaiting them (``awaiting_renditions``) whose task was lost or gave up: uploaded
@@ -625,7 +629,8 @@ def make_pending_renditions(*, now=None):
     """
     cutoff = (now or timezone.now()) - PENDING_GRACE
     made = failed = 0
-    for photo in awaiting_renditions(Photo.objects.filter(created_at__lte=cutoff).order_by("pk")).iterator():
+    awaiting = awaiting_renditions(Photo.objects.filter(created_at__lte=cutoff)).order_by("pk")[:limit]
+    for photo in awaiting.iterator():
         try:
             make_renditions(photo, wait=0)
         except RenditionsBusy:

@@ -308,3 +308,91 @@ def test_bulk_deletion_of_unused_photos_works(client, editor):
 
     assert response.status_code == 302
     assert Photo.objects.count() == 0
+
+
+# --- crop boxes ---------------------------------------------------------------------------------
+
+
+def photo_form(photo, **changes):
+    data = {
+        "credit": photo.credit.pk,
+        "caption": photo.caption,
+        "alt_text": photo.alt_text,
+        "focal_x": photo.focal_x,
+        "focal_y": photo.focal_y,
+    }
+    for crop in ("16x9", "4x3", "1x1"):
+        box = changes.pop(crop, None) or ["", "", "", ""]
+        data.update({f"crop_{crop}_{index}": value for index, value in enumerate(box)})
+    return {**data, **changes}
+
+
+@pytest.fixture
+def wide_photo():
+    from tests.test_renditions import photo_file
+
+    return PhotoFactory(image=photo_file((1600, 1000)))
+
+
+def test_a_crop_box_is_saved_and_its_renditions_made_by_the_task(
+    client, editor, wide_photo, django_capture_on_commit_callbacks, queued_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            change_url(wide_photo), photo_form(wide_photo, **{"4x3": [100, 50, 1200, 900]})
+        )
+
+    assert response.status_code == 302
+    wide_photo.refresh_from_db()
+    assert wide_photo.crop_boxes == {"16x9": None, "4x3": [100, 50, 1200, 900], "1x1": None}
+    assert [task.args for task in queued_tasks] == [[wide_photo.pk]]
+    # Pending until the task ran: the old 4:3 files are still offered.
+    assert wide_photo in renditions.awaiting_renditions(Photo.objects.all())
+
+
+def test_the_crop_form_shows_the_boxes_and_the_vendored_cropper(client, editor, wide_photo):
+    wide_photo.crop_boxes = {"16x9": None, "4x3": None, "1x1": [300, 0, 1000, 1000]}
+    wide_photo.save()
+
+    content = client.get(change_url(wide_photo)).content.decode()
+
+    assert 'name="crop_1x1_0" value="300"' in content and 'name="crop_1x1_2" value="1000"' in content
+    assert 'name="crop_16x9_0"' in content and 'data-ratio-width="16"' in content
+    assert '<script src="/static/admin/vendor/cropperjs/cropper.min.js"' in content
+    assert "cdn" not in content.lower()
+
+
+@pytest.mark.parametrize(
+    "box, message",
+    [
+        ([0, 0, 1200, 900], None),
+        ([500, 200, 1200, 900], "goes past the edge of the photo (1600 × 1000)"),
+        ([0, 0, 1200, 800], "not 4:3"),
+        ([0, 0, 1200, ""], "Give all four numbers"),
+        ([0, -5, 1200, 900], "Ensure this value is greater than or equal to 0."),
+        (["a", 0, 1200, 900], "Enter a whole number."),
+        ([0, 0, 10**30, 900], "Ensure this value is less than or equal to"),
+    ],
+)
+def test_a_bad_crop_box_is_a_field_error_and_saves_nothing(client, editor, wide_photo, box, message):
+    response = client.post(change_url(wide_photo), photo_form(wide_photo, caption="Changed", **{"4x3": box}))
+
+    wide_photo.refresh_from_db()
+    if message is None:
+        assert response.status_code == 302 and wide_photo.crop_boxes["4x3"] == [0, 0, 1200, 900]
+        return
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["crop_4x3"]
+    assert any(message in error for error in errors), errors
+    assert wide_photo.caption != "Changed" and wide_photo.crop_boxes["4x3"] is None
+
+
+def test_emptying_a_box_crops_around_the_focal_point_again(client, editor, wide_photo):
+    wide_photo.crop_boxes = {"16x9": [0, 0, 1600, 900], "4x3": None, "1x1": None}
+    wide_photo.save()
+
+    response = client.post(change_url(wide_photo), photo_form(wide_photo))
+
+    assert response.status_code == 302
+    wide_photo.refresh_from_db()
+    assert wide_photo.crop_boxes == {"16x9": None, "4x3": None, "1x1": None}

@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage, InMemoryStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -208,6 +209,98 @@ def test_a_new_focal_point_gives_new_crops_and_keeps_the_other_files():
     assert set(written) == new_crops
     assert not new_crops & old_crops
     assert sorted(renditions.stale_renditions(photo)) == sorted(old_crops)
+
+
+# --- Crop boxes chosen in the admin ------------------------------------------------------------
+
+
+def choose_box(photo, crop, box):
+    photo.crop_boxes = {**photo.crop_boxes, crop: box}
+    photo.save()
+
+
+def test_a_chosen_box_is_what_the_crop_shows_whatever_the_focal_point():
+    # The dot is top left; the focal point (the middle) would have cut it out of the 4:3 crop.
+    photo = make_photo((1600, 1000), dot=(0.1, 0.1))
+    choose_box(photo, "4x3", [0, 0, 800, 600])
+
+    renditions.make_renditions(photo)
+
+    made = renditions.rendition_set(photo, crop="4x3")
+    assert [r.width for r in made.of_format("jpeg")] == [320, 640, 800]
+    for rendition in made.renditions:
+        image = open_rendition(rendition).convert("RGB")
+        assert image.size == (rendition.width, rendition.width * 3 // 4)
+        # The dot, at (160, 100) of the photo, is at a fifth across and a sixth down of the box.
+        assert is_red(image.getpixel((image.width // 5, image.height // 6))), rendition.name
+        assert "/4x3-box-0-0-800-600-" in rendition.name
+
+
+def test_a_new_box_is_pending_and_pages_keep_the_old_crop_until_its_task_ran(queued_tasks):
+    photo = make_photo((1600, 900))
+    renditions.make_renditions(photo)
+    old_square = renditions.rendition_set(photo, crop="1x1")
+
+    choose_box(photo, "1x1", [100, 0, 900, 900])
+
+    assert photo in renditions.awaiting_renditions(Photo.objects.all())
+    assert renditions.rendition_set(photo, crop="1x1") == old_square  # files that exist
+    assert renditions.placeholder_size(photo, crop="1x1") == (900, 900)
+
+    written = renditions.make_renditions(Photo.objects.get(pk=photo.pk))
+
+    photo.refresh_from_db()
+    new_square = renditions.rendition_set(photo, crop="1x1")
+    assert set(written) == {r.name for r in new_square.renditions}  # only the new box's files
+    assert not {r.name for r in new_square.renditions} & {r.name for r in old_square.renditions}
+    assert not renditions.awaiting_renditions(Photo.objects.all()).exists()
+
+
+def test_the_social_image_honours_the_16_9_box():
+    photo = make_photo((1600, 1200))
+    choose_box(photo, "16x9", [0, 600, 1024, 576])
+    renditions.make_renditions(photo)
+
+    social = renditions.social_image(photo)
+
+    assert (social.width, social.height) == (1024, 576) and "16x9-box-0-600-1024-576" in social.name
+
+
+def test_a_photo_from_before_4_3_is_offered_its_other_crops_and_awaits_the_4_3_one():
+    photo = make_photo((1600, 900))
+    renditions.make_renditions(photo)
+    # As migration 0014 records the photos of before: 16:9 and 1:1 made, no 4:3 yet.
+    Photo.objects.filter(pk=photo.pk).update(renditions_crop_boxes={"16x9": None, "1x1": None})
+    photo.refresh_from_db()
+
+    assert renditions.rendition_set(photo, crop="4x3") is None
+    assert renditions.rendition_set(photo, crop="1x1") is not None
+    assert photo in renditions.awaiting_renditions(Photo.objects.all())
+
+    renditions.make_renditions(photo)
+
+    photo.refresh_from_db()
+    assert renditions.rendition_set(photo, crop="4x3") is not None
+    assert not renditions.awaiting_renditions(Photo.objects.all()).exists()
+
+
+@pytest.mark.parametrize(
+    "crop, box, message",
+    [
+        ("4x3", [500, 0, 1200, 900], "past the edge"),
+        ("4x3", [0, 0, 800, 500], "not 4:3"),
+        ("1x1", [0, 0, 900], "four whole numbers"),
+        ("2x1", [0, 0, 800, 400], "not a crop"),
+    ],
+)
+def test_the_model_refuses_a_box_outside_the_photo_or_of_another_ratio(crop, box, message):
+    photo = make_photo((1600, 900))
+    photo.crop_boxes = {**photo.crop_boxes, crop: box}
+
+    with pytest.raises(ValidationError) as refused:
+        photo.full_clean()
+
+    assert any(message in error for error in refused.value.message_dict["crop_boxes"])
 
 
 # --- Made once --------------------------------------------------------------------------------
@@ -478,3 +571,12 @@ def test_publish_scheduled_reports_a_photo_it_cannot_make_and_tries_again_later(
 
     assert "1 photo(s) still without renditions" in err.getvalue()
     assert renditions.awaiting_renditions(Photo.objects.filter(pk=lost.pk)).exists()
+
+
+def test_the_safety_net_makes_a_batch_a_run_so_a_backlog_never_holds_up_publishing(queued_tasks):
+    backlog = [pending_photo((400, 300)) for _ in range(3)]
+    Photo.objects.update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert renditions.make_pending_renditions(limit=2) == (2, 0)
+    assert renditions.awaiting_renditions(Photo.objects.all()).get() == backlog[2]
+    assert renditions.make_pending_renditions(limit=2) == (1, 0)

@@ -76,7 +76,7 @@ class CropBoxField(forms.MultiValueField):
     def __init__(self, *, crop, image_size=None, **kwargs):
         self.crop = crop
         self.image_size = image_size
-        fields = [forms.IntegerField(min_value=0, max_value=1_000_000) for _ in PARTS]
+        fields = [forms.IntegerField(min_value=0, max_value=1_000_000, required=False) for _ in PARTS]
         super().__init__(fields, require_all_fields=False, required=False, **kwargs)
 
     def compress(self, data_list):
