@@ -246,9 +246,8 @@ class Autosave:
             return form_class
         return _restoring(form_class, *restoring)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            # The save made the revision, so the unsaved work is saved. This runs in the admin's
-            # transaction for the save: a save that fails keeps the copy.
-            WorkingCopy.objects.filter(article_id=obj.pk, user=request.user).delete()
+    def log_change(self, request, obj, message):
+        # Called once a change form's save went through (ArticleAdmin.save_model made the
+        # revision), inside the admin's transaction for that save: a save that fails keeps the copy.
+        WorkingCopy.objects.filter(article_id=obj.pk, user=request.user).delete()
+        return super().log_change(request, obj, message)
