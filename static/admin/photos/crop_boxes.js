@@ -57,6 +57,8 @@
     const cropperImage = cropper.getCropperImage();
     const selection = cropper.getCropperSelection();
     selection.aspectRatio = ratioWidth / ratioHeight;
+    // Changes are the person's only once the box is placed (the library sizes it on its own first).
+    let placed = false;
     let writing = false;
 
     // Where the photo is drawn inside the canvas, and how many screen pixels a photo pixel is.
@@ -97,18 +99,26 @@
     }
 
     selection.addEventListener("change", function (event) {
-      if (writing) {
+      const detail = event.detail;
+      if (!placed || writing || !(detail.width > 0 && detail.height > 0)) {
         return;
       }
       const where = placement();
-      const detail = event.detail;
       const outside =
         detail.x < where.left - 1 ||
         detail.y < where.top - 1 ||
         detail.x + detail.width > where.left + imageWidth * where.scale + 1 ||
         detail.y + detail.height > where.top + imageHeight * where.scale + 1;
       if (outside) {
-        event.preventDefault(); // the box stays inside the photo
+        // The box stays inside the photo: moved past an edge, it stops against it.
+        event.preventDefault();
+        const shownWidth = imageWidth * where.scale;
+        const shownHeight = imageHeight * where.scale;
+        if (detail.width <= shownWidth + 1 && detail.height <= shownHeight + 1) {
+          const x = Math.min(Math.max(detail.x, where.left), where.left + shownWidth - detail.width);
+          const y = Math.min(Math.max(detail.y, where.top), where.top + shownHeight - detail.height);
+          selection.$change(x, y, detail.width, detail.height, NaN);
+        }
         return;
       }
       toPhoto(detail).forEach(function (value, index) {
@@ -147,12 +157,22 @@
 
     cropperImage.$ready().then(function () {
       // The image is centred once loaded; place the box after that.
-      window.requestAnimationFrame(showBox);
+      window.requestAnimationFrame(function () {
+        showBox();
+        placed = true;
+      });
       widget.classList.add("crop-box--ready");
     });
-    window.addEventListener("resize", function () {
-      window.requestAnimationFrame(showBox);
-    });
+    // The library centres the photo in the canvas (on load, on resize): keep the box on it.
+    function replace() {
+      window.requestAnimationFrame(function () {
+        if (placed) {
+          showBox();
+        }
+      });
+    }
+    cropperImage.addEventListener("transform", replace);
+    window.addEventListener("resize", replace);
   }
 
   function setUpAll() {
