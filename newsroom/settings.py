@@ -381,6 +381,16 @@ RQ_SHOW_ADMIN_LINK = False
 NEWSROOM_TASK_ATTEMPTS = int(env("NEWSROOM_TASK_ATTEMPTS", "5"))
 NEWSROOM_TASK_RETRY_SECONDS = float(env("NEWSROOM_TASK_RETRY_SECONDS", "10"))
 
+# Argon2id (Django's Argon2PasswordHasher with OWASP's work factors, accounts/hashers.py), then
+# PBKDF2: a hash of before still checks, and is rehashed with Argon2 at its next login. Django
+# 6.1's PBKDF2 (1,500,000 SHA-256 rounds) cost a login 0.4-0.7 s of CPU (README, "Passwords").
+PASSWORD_HASHERS = [
+    "accounts.hashers.NewsroomArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 # django-axes first: it refuses a locked-out username or address before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
