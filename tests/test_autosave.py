@@ -235,7 +235,9 @@ def test_restore_fills_the_form_with_the_copy_and_saves_nothing(client, editor, 
     form = response.context["adminform"].form
     assert (form.initial["headline"], form.initial["summary"]) == ("Bridge opens in June", "Delayed a month.")
     assert form.initial["base_version"] == story.version
-    assert 'id="autosave-restored"' in response.content.decode()
+    page = response.content.decode()
+    assert 'id="autosave-restored"' in page
+    assert 'value="Bridge opens in June"' in page and "Delayed a month." in page
     assert not ArticleRevision.objects.filter(article=story).exists()
 
 

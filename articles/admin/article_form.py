@@ -148,7 +148,7 @@ class ArticleAdminForm(forms.ModelForm):
             # renders the chosen options from them (the add form crashed without this).
             field.widget.choices = field.choices
         if self.instance.pk:
-            content = revisions.content_of(self.instance)
+            content = self.shown_content()
             self.initial.update(
                 {field: content[field] for field in revisions.CONTENT_FIELDS},
                 author_list=content["authors"],
@@ -160,6 +160,10 @@ class ArticleAdminForm(forms.ModelForm):
             )
             self.fields["author_list"].queryset = _in_given_order(Author.objects.all(), content["authors"])
         self._show_meters()
+
+    def shown_content(self):
+        """What the form starts from: the latest revision (autosave's restore gives a working copy)."""
+        return revisions.content_of(self.instance)
 
     def _show_meters(self):
         """Word count and reading time under the body, the headline's length under it: as on screen."""

@@ -26,7 +26,6 @@ from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from articles import revisions
-from articles.admin.article_form import _in_given_order
 from articles.admin.widgets import can_be_key
 from articles.models import Article, WorkingCopy
 
@@ -108,17 +107,16 @@ def _restoring(form_class, reading, copy):
     """``form_class`` whose unbound form starts from the working copy instead of the latest revision."""
 
     class RestoredForm(form_class):
+        def shown_content(self):
+            return reading.content
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            if self.is_bound:
-                return
-            # The version the copy was opened at: saving merges with anything saved since.
-            self.initial.update(reading.initial, base_version=copy.base_version)
-            for name in ("author_list", "related_list"):
-                if name in reading.initial and name in self.fields:
-                    field = self.fields[name]
-                    field.queryset = _in_given_order(field.queryset, reading.initial[name])
-                    field.widget.choices = field.choices
+            if not self.is_bound:
+                # The version the copy was opened at: saving merges with anything saved since.
+                self.initial["base_version"] = copy.base_version
+                if "revision_message" in reading.initial:
+                    self.initial["revision_message"] = reading.initial["revision_message"]
 
     return RestoredForm
 
