@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.models import Article
 from inbox.models import Notification
 from tests.browser.test_desk_journey import log_in
@@ -19,6 +19,7 @@ from tests.factories import (
     AuthorFactory,
     ChiefEditorFactory,
     EditorFactory,
+    EditorsPickFactory,
     PublishedArticleFactory,
     ReporterFactory,
     SectionFactory,
@@ -47,9 +48,13 @@ def desk():
         authors=[AuthorFactory(user=reporter, name="Mina Park")],
         body="<p>" + " ".join(["The hearing ran late into the night."] * 30) + "</p>",
     )
+    # A saved revision: the panel then offers its share preview link and numbered buttons.
+    content = {**revisions.content_of(story), "summary": "The terminal will double the port's capacity."}
+    revisions.save_edit(article=story, content=content, user=reporter, base_version=story.version)
     workflow.submit_for_review(article=story, user=reporter, comment="Ready for the 6 pm bulletin.")
     for number in range(3):
-        PublishedArticleFactory(section=section, headline=f"{LONG_HEADLINE} ({number})")
+        published = PublishedArticleFactory(section=section, headline=f"{LONG_HEADLINE} ({number})")
+        EditorsPickFactory(article=published)
     return {"reporter": reporter, "editor": EditorFactory(username="jonas"), "story": story}
 
 
@@ -101,6 +106,7 @@ def test_desk_pages_fit_a_phone(new_page, desk, artifacts_dir):
     curator = phone(new_page, chief)
     curator.goto("/admin/articles/editorspick/")
     expect(curator.get_by_role("heading", name="Editor's Pick: site-wide")).to_be_visible()
+    expect(curator.locator("#picks tbody tr")).to_have_count(3)
     assert_fits(curator)
 
 
@@ -117,6 +123,7 @@ def test_an_editor_publishes_from_a_phone(new_page, desk):
     publish.tap()
 
     expect(editor.locator(".messagelist .success")).to_contain_text("is now Published.")
+    assert Article.objects.get(pk=desk["story"].pk).live_revision.number == 2  # the one on screen
     expect(editor.locator("#reader-state")).to_contain_text("Readers: Live")
     assert_fits(editor)
     story = Article.objects.get(pk=desk["story"].pk)
