@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin import helpers
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -327,3 +327,26 @@ def test_the_question_page_costs_the_same_for_two_or_twenty_stories(client, edit
         act(client, "unpublish_selected", many)
 
     assert len(for_many) == len(for_few)
+
+
+def test_a_database_failure_on_one_row_is_listed_and_the_rows_done_stay_done(client, editor, monkeypatch):
+    first, failing = in_review(editor, headline="Goes through"), in_review(editor, headline="Hits a failure")
+    take = workflow.take
+
+    def take_failing_once(name, *, article, **kwargs):
+        if article.pk == failing.pk:
+            raise DatabaseError("connection lost")
+        return take(name, article=article, **kwargs)
+
+    monkeypatch.setattr(workflow, "take", take_failing_once)
+    client.force_login(editor)
+
+    response = act(client, "publish_selected", [first, failing])
+
+    assert response.status_code == 200
+    result = outcomes(response)
+    assert result["Goes through"].done
+    assert result["Hits a failure"].message == bulk.DATABASE_FAILED
+    first.refresh_from_db()
+    failing.refresh_from_db()
+    assert (first.status, failing.status) == (Status.PUBLISHED, Status.REVIEW)

@@ -13,12 +13,14 @@ The action menu offers an action only to a role that may take it at all (editors
 who edits stories submits them), so a reporter is not shown buttons that can only refuse.
 """
 
+import logging
 from dataclasses import dataclass
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.db import DatabaseError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
@@ -29,6 +31,9 @@ from articles.permissions import is_editor
 # Each row is a transaction with its own lock and audit event, run in the request: a hundred is a
 # few seconds at most. A larger selection ("select all 100,000") is refused before anything runs.
 MAX_ROWS = 100
+DATABASE_FAILED = "Not done: the database did not answer, and nothing of this story changed. Try it again."
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,14 @@ def _run(request, rows, take):
         except workflow.TransitionError as error:
             url = reverse("admin:articles_article_change", args=[article.pk])
             outcomes.append(RowOutcome(headline, url, False, str(error)))
+            continue
+        except DatabaseError:
+            # The row's transaction rolled back; the rows done before it stay done, and are listed.
+            logger.exception(
+                "Bulk %s: the database failed on article %s", request.POST.get("action"), article.pk
+            )
+            url = reverse("admin:articles_article_change", args=[article.pk])
+            outcomes.append(RowOutcome(headline, url, False, DATABASE_FAILED))
             continue
         url = reverse("admin:articles_article_change", args=[after.pk]) if after.pk else ""
         outcomes.append(RowOutcome(headline, url, True, message))
