@@ -34,6 +34,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes", "on"}
 DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default"]}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A mail server that refuses every message (the tests' memory backend, patched).
+LOCMEM_SEND = "django.core.mail.backends.locmem.EmailBackend.send_messages"
 
 
 @pytest.fixture
@@ -133,7 +135,7 @@ def test_a_failed_send_is_retried_later_with_the_next_attempt(desk, queue, setti
     now = timezone.now()
 
     with (
-        mock.patch("articles.notifications.send_mail", side_effect=OSError("mail server away")),
+        mock.patch(LOCMEM_SEND, side_effect=OSError("mail server away")),
         mock.patch("django.utils.timezone.now", return_value=now),
     ):
         notifications.send_notification.call(pending.pk, attempt=2)
@@ -154,7 +156,7 @@ def test_the_last_attempt_fails_with_its_traceback_and_the_row_waits_for_the_saf
     workflow.submit_for_review(article=desk["article"], user=desk["reporter"])
     pending = PendingNotification.objects.get()
 
-    with mock.patch("articles.notifications.send_mail", side_effect=OSError("mail server away")):
+    with mock.patch(LOCMEM_SEND, side_effect=OSError("mail server away")):
         result = notifications.send_notification.enqueue(pending.pk, attempt=3)
 
     assert result.status == TaskResultStatus.FAILED
@@ -303,12 +305,17 @@ def test_the_database_worker_sends_the_email_and_takes_the_story_live(database_q
     article.refresh_from_db()
     workflow.publish(article=article, user=editor, now=embargo - timedelta(hours=1))
     assert Article.objects.get(pk=article.pk).status == Status.SCHEDULED
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 2
+    # The notices of the submission and the scheduling, and the go-live.
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 3
     assert mail.outbox == []
 
     run_database_worker()
 
-    assert [message.subject for message in mail.outbox] == ["For review: Port strike ends"]
+    assert {message.subject for message in mail.outbox} == {
+        "For review: Port strike ends",
+        "Scheduled: Port strike ends",
+        "Live: Port strike ends",  # the go-live's own notice, queued by the worker and run by it
+    }
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
     assert article.events.get(action="go_live").actor is None
@@ -324,7 +331,7 @@ def test_a_task_that_failed_its_last_attempt_is_shown_to_the_desks_editors(datab
     EditorFactory(email="ed@example.com")
     workflow.submit_for_review(article=ArticleFactory(authors=[AuthorFactory(user=reporter)]), user=reporter)
 
-    with mock.patch("articles.notifications.send_mail", side_effect=OSError("mail server away")):
+    with mock.patch(LOCMEM_SEND, side_effect=OSError("mail server away")):
         run_database_worker()
 
     failed = DBTaskResult.objects.get()
