@@ -15,10 +15,8 @@ def inbox_link(context):
     user = context["request"].user
     # Their ids, at most 100, from the partial index: no COUNT over a full inbox, and none the
     # admin's own query budgets (one COUNT per change list) would have to allow for.
-    unread_ids = Notification.objects.filter(recipient=user, read_at__isnull=True).values_list(
-        "pk", flat=True
-    )
-    unread = len(unread_ids.values_list("pk", flat=True)[: SHOWN_UNREAD + 1])
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True).order_by()
+    unread = len(unread.values_list("pk", flat=True)[: SHOWN_UNREAD + 1])
     return {
         "url": reverse("admin:inbox_notification_changelist"),
         "unread": unread,
