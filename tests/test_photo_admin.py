@@ -168,12 +168,12 @@ def test_the_library_filters_by_date_and_pages(client, editor):
     assert {photo.caption for photo in listed(second_page)} == {"Last year"}
 
 
-def test_a_photo_being_prepared_has_no_thumbnail_yet(client, editor):
-    PhotoFactory(caption="Just in", renditions_focal_x=None, renditions_focal_y=None)
+def test_a_photo_being_prepared_shows_its_served_image_until_its_renditions_exist(client, editor):
+    photo = PhotoFactory(caption="Just in", renditions_focal_x=None, renditions_focal_y=None)
 
     content = client.get(CHANGELIST).content.decode()
 
-    assert "Being prepared" in content and "/renditions/" not in content
+    assert f'<img src="{photo.image.url}" alt="" width="80"' in content and "/renditions/" not in content
 
 
 # --- the change form ----------------------------------------------------------------------------

@@ -208,15 +208,19 @@ class PhotoAdmin(HostileInputSafe, RefreshesReaderPages, admin.ModelAdmin):
 
     @admin.display(description="Photo")
     def thumbnail(self, photo):
-        # The smallest rendition (320 wide), never the full-size image: a page lists 50 photos.
+        # The smallest rendition (320 wide), not the full-size image: a page lists 50 photos.
+        # Until a new photo's renditions are made (seconds, unless the worker is down), the desk
+        # still sees it: the served image, the only file there is yet.
         made = renditions.rendition_set(photo)
-        if made is None:
-            return "Being prepared" if renditions.pending(photo) else "—"
-        small = made.of_format("webp")[0]
+        if made is not None:
+            small = made.of_format("webp")[0]
+            url, height = small.url, round(80 * small.height / small.width)
+        elif photo.image and photo.width and photo.height:
+            url, height = photo.image.url, round(80 * photo.height / photo.width)
+        else:
+            return "—"
         return format_html(
-            '<img src="{}" alt="" width="80" height="{}" loading="lazy" decoding="async">',
-            small.url,
-            round(80 * small.height / small.width),
+            '<img src="{}" alt="" width="80" height="{}" loading="lazy" decoding="async">', url, height
         )
 
     @admin.display(description="Caption", ordering="caption")
