@@ -15,6 +15,7 @@ help:
 	@echo "make lighthouse  Lighthouse on home, a section and an article, mobile and desktop (tools/webchecks)"
 	@echo "make bench  generate 100,000 stories and measure gunicorn and nginx with wrk (bench/RESULTS.md)"
 	@echo "make bench-publishing  60 s of 64 readers while an editor publishes every second (bench/RESULTS.md)"
+	@echo "make bench-admin  the server time of each admin page of the desk's journey (bench/RESULTS.md)"
 
 # The virtualenv, made with a Python 3.12+ found by scripts/find-python.
 $(PY):
@@ -88,7 +89,12 @@ bench: install
 bench-publishing: install
 	$(PY) bench/publishing_load.py $(BENCH_ARGS)
 
+# The admin's server time, page by page, along the desk's journey (bench/admin_speed.py): Django's
+# test client in one process on newsroom_admin_bench, a copy of make bench's newsroom.
+bench-admin: install
+	$(PY) bench/admin_speed.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev webchecks run serve test lint lighthouse bench bench-publishing clean
+.PHONY: help install install-dev webchecks run serve test lint lighthouse bench bench-publishing bench-admin clean
