@@ -150,6 +150,10 @@ def new_page(request, browser, live_server, artifacts_dir):
                     (artifacts_dir / f"{stem}.html").write_text(page.content())
                 except Exception:  # noqa: BLE001 - a dead page must not hide the test's failure
                     pass
+        # What a page sends as it closes (pagehide beacons: presence, autosave) must not reach
+        # the server: it would race with the database flush after the test (a deadlock on
+        # PostgreSQL). Aborted here, in the browser.
+        context.route("**/*", lambda route: route.abort())
         context.close()
 
 
