@@ -770,3 +770,86 @@ def test_slug_follows_the_headline_until_first_publication(client, reporter, own
         == "[]"
     )
     assert not live_page.cssselect("input#id_slug")
+
+
+# --- the desk's search and filters at scale (issue 16, part 7) ----------------------------------
+
+
+def listed(client, **params):
+    response = client.get(reverse("admin:articles_article_changelist"), params)
+    assert response.status_code == 200
+    return {article.pk for article in response.context["cl"].result_list}
+
+
+def test_story_search_finds_words_anywhere_in_the_story_drafts_included(client):
+    in_body = ArticleFactory(body="<p>The trawlers landed their fishing quotas early.</p>")
+    in_headline = PublishedArticleFactory(headline="Fishing quotas cut again")
+    by_author = ArticleFactory(authors=[AuthorFactory(name="Marta Quotaville")])
+    ArticleFactory(headline="Harbour fees rise")
+    client.force_login(EditorFactory())
+
+    assert listed(client, q="fishing quotas") == {in_body.pk, in_headline.pk}
+    assert listed(client, q="quotaville") == {by_author.pk}
+    assert listed(client, q='"quotas cut"') == {in_headline.pk}  # the reader search's syntax
+
+
+def test_story_search_finds_a_story_by_its_slug_or_id(client):
+    story = ArticleFactory(slug="budget-2027-live", headline="Budget day")
+    ArticleFactory(headline=f"Story about room {story.pk}")  # the number as a word matches too
+    client.force_login(EditorFactory())
+
+    assert story.pk in listed(client, q="budget-2027-live")
+    assert listed(client, q="budget-2027-live") == {story.pk}
+    assert story.pk in listed(client, q=str(story.pk))
+
+
+def test_story_search_with_nothing_to_search_for_lists_everything(client):
+    stories = {ArticleFactory().pk, ArticleFactory().pk}
+    client.force_login(EditorFactory())
+
+    assert listed(client, q=" !! ") == stories
+
+
+def test_related_story_autocomplete_finds_by_words(client):
+    wanted = ArticleFactory(headline="Ferry strike ends")
+    ArticleFactory(headline="Bus strike")
+    client.force_login(EditorFactory())
+
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "ferry strike", "app_label": "articles", "model_name": "article", "field_name": "related"},
+    )
+
+    assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
+
+
+def test_my_drafts_are_the_drafts_i_wrote_or_have_a_byline_on_each_once(client, reporter):
+    me = AuthorFactory(user=reporter)
+    bylined = ArticleFactory(authors=[me, AuthorFactory()])
+    created = ArticleFactory(created_by=reporter)
+    both = ArticleFactory(created_by=reporter, authors=[me])
+    ArticleFactory(authors=[AuthorFactory()])  # someone else's
+    PublishedArticleFactory(authors=[me])  # not a draft any more
+    client.force_login(reporter)
+
+    response = client.get(reverse("admin:articles_article_changelist"), {"queue": "mine"})
+
+    rows = [article.pk for article in response.context["cl"].result_list]
+    assert sorted(rows) == sorted([bylined.pk, created.pk, both.pk])
+
+
+def test_workflow_events_filter_by_action_offers_every_transition(client):
+    story = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+    url = reverse("admin:articles_workflowevent_changelist")
+
+    response = client.get(url, {"action": "publish"})
+
+    assert [event.action for event in response.context["cl"].result_list] == ["publish"]
+    assert story.events.count() == 2  # submit and publish
+    choices = {
+        choice["display"]
+        for spec in response.context["cl"].filter_specs
+        for choice in spec.choices(response.context["cl"])
+    }
+    assert {"Submit for review", "Publish update"} <= choices

@@ -9,14 +9,15 @@ from tests.factories import (
     EditorFactory,
     PhotoFactory,
     PublishedArticleFactory,
+    ReporterFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def make_stories(count):
-    authors = [AuthorFactory(), AuthorFactory()]
+def make_stories(count, author=None):
+    authors = [author or AuthorFactory(), AuthorFactory()]
     photo = PhotoFactory()
     for number in range(count):
         factory = PublishedArticleFactory if number % 2 else ArticleFactory
@@ -35,8 +36,12 @@ def queries_for(client, django_assert_max_num_queries, url, params, budget):
     [
         ("admin:articles_article_changelist", {}),
         ("admin:articles_article_changelist", {"q": "harbour"}),
+        ("admin:articles_article_changelist", {"queue": "review"}),
+        ("admin:articles_article_changelist", {"queue": "scheduled"}),
         ("admin:articles_article_changelist", {"queue": "recent"}),
+        ("admin:articles_article_changelist", {"queue": "mine"}),
         ("admin:articles_photo_changelist", {}),
+        ("admin:articles_photo_changelist", {"use": "unused"}),
         ("admin:articles_workflowevent_changelist", {}),
     ],
 )
@@ -49,6 +54,20 @@ def test_list_pages_cost_the_same_for_few_and_many_rows(
     few = queries_for(client, django_assert_max_num_queries, url, params, 20)
 
     make_stories(38)
+    many = queries_for(client, django_assert_max_num_queries, url, params, 20)
+
+    assert many == few
+
+
+@pytest.mark.parametrize("params", [{}, {"queue": "mine"}, {"q": "harbour"}])
+def test_a_reporters_list_costs_the_same_for_few_and_many_rows(client, django_assert_max_num_queries, params):
+    reporter = ReporterFactory()
+    client.force_login(reporter)
+    url = reverse("admin:articles_article_changelist")
+    make_stories(2, author=AuthorFactory(user=reporter))
+    few = queries_for(client, django_assert_max_num_queries, url, params, 20)
+
+    make_stories(38, author=reporter.author)
     many = queries_for(client, django_assert_max_num_queries, url, params, 20)
 
     assert many == few

@@ -13,6 +13,7 @@ from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
 from articles.models import Article, Author, Section, WorkflowEvent
+from articles.workflow import TRANSITIONS
 
 
 @admin.register(Section)
@@ -45,6 +46,25 @@ class StoryStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WorkflowActionFilter(admin.SimpleListFilter):
+    """
+    The events of one transition. The choices are the workflow's table of transitions: Django's
+    own filter on ``action`` would read them with a DISTINCT over every event (151 ms at 207,000
+    events, more as the trail grows).
+    """
+
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return [(name, transition.label) for name, transition in TRANSITIONS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(action=self.value())
+        return queryset
+
+
 @admin.register(WorkflowEvent)
 class WorkflowEventAdmin(HostileInputSafe, admin.ModelAdmin):
     """
@@ -53,7 +73,7 @@ class WorkflowEventAdmin(HostileInputSafe, admin.ModelAdmin):
     """
 
     list_display = ["created_at", "story", "action", "from_status", "to_status", "actor", "comment"]
-    list_filter = [StoryStateFilter, "action", "to_status"]
+    list_filter = [StoryStateFilter, WorkflowActionFilter, "to_status"]
     # No join on the article: that would drop the events of deleted stories.
     list_select_related = ["actor"]
     search_fields = ["headline", "comment"]

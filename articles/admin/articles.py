@@ -10,6 +10,7 @@ every save is a revision, a live story's edit waits for an editor, and a stale s
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -18,7 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from articles import presence, preview, revisions, workflow
+from articles import presence, preview, revisions, search, workflow
 from articles.admin.article_form import ArticleAdminForm, RescheduleForm
 from articles.admin.autosave import Autosave
 from articles.admin.bulk import WorkflowBulkActions
@@ -50,6 +51,7 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
     ]
     list_filter = [QueueFilter, "status", "section", "authors"]
     list_select_related = ["section"]
+    # The search box and autocomplete need search_fields; get_search_results does the searching.
     search_fields = ["headline", "summary", "slug"]
     date_hierarchy = "created_at"
     # At 100,000 stories a second COUNT(*) per list page is pure cost ("x of y" is not needed).
@@ -147,7 +149,21 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
         return actions
 
     def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        """
+        The stories whose words match (the full-text index of ``articles.search``: headline,
+        summary, anchor's lead, body and bylines, the reader search's syntax), and the story
+        whose slug or id is the term. Django's ``search_fields`` would scan every story with
+        ``UPPER(column) LIKE '%word%'`` three times a page (0.6–1 s at 100,000 stories); the
+        index is a GIN on PostgreSQL and FTS5 on SQLite, and holds drafts too, which the desk sees.
+        """
+        query = search.parse(search_term)
+        if query:
+            term = search_term.strip()
+            wanted = Q(search.backend().matches(query)) | Q(slug=term)
+            if term.isdigit() and len(term) < 19:  # an id fits a bigint
+                wanted |= Q(pk=int(term))
+            queryset = queryset.filter(wanted)
+        may_have_duplicates = False
         # Autocomplete for an Editor's Pick offers only stories readers can see.
         if request.GET.get("model_name") == "editorspick":
             queryset = queryset.published()
