@@ -110,7 +110,8 @@ def test_an_image_uploaded_in_the_editor_is_published_with_its_credit(page, stor
 
     # 4. The photo library shows where the photo is used; the editor adds its alt text there.
     page.goto("/admin/articles/photo/")
-    row = page.locator("#result_list tbody tr", has=page.locator(f'img[src="{url}"]'))
+    photo_url = f"/admin/articles/photo/{photo.pk}/change/"
+    row = page.locator("#result_list tbody tr", has=page.locator(f'a[href="{photo_url}"]'))
     expect(row.locator(".field-used_in")).to_have_text("1 article")
     shot(page, artifacts_dir, "02-library")
     row.locator("th a").first.click()
