@@ -175,7 +175,11 @@ def journey(article):
         ("stories: search", "editor", "GET", url(stories, q=SEARCH)),
         ("stories: page 50", "editor", "GET", url(stories, p=50)),
         ("stories: author", "editor", "GET", url(stories, authors__id__exact=author)),
-        ("stories: year", "editor", "GET", url(stories, created_at__year=article.created_at.year)),
+        # The date filter's "This year" link, for the year the story was written.
+        ("stories: year", "editor", "GET", url(stories, **{
+            "created_at__gte": f"{article.created_at.year}-01-01",
+            "created_at__lt": f"{article.created_at.year + 1}-01-01",
+        })),
         *(("queue: " + key, "editor", "GET", url(stories, queue=key)) for key in QUEUES),
         ("queue: mine, reporter", "reporter", "GET", url(stories, queue="mine")),
         ("live story", "editor", "GET", story),

@@ -607,13 +607,50 @@ def test_a_filter_out_of_range_is_refused_not_a_500(client, model_name, query):
     assert response["Location"] == f"{url}?e=1"
 
 
-def test_a_date_drill_down_in_range_still_works(client):
-    client.force_login(EditorFactory())
-    ArticleFactory(headline="This year's")
+def filter_link(response, title, label):
+    """The address of a list filter's choice, as the editor clicks it in the side panel."""
+    page = lxml_html.fromstring(response.content)
+    (href,) = page.xpath(f"//details[@data-filter-title='{title}']//a[normalize-space()='{label}']/@href")
+    return href
 
-    response = client.get(f"{reverse('admin:articles_article_changelist')}?created_at__year=2025")
+
+@pytest.mark.parametrize("label", ["This year", "This month", "Past 7 days"])
+def test_the_story_list_date_filter_keeps_the_stories_of_that_time(client, label):
+    client.force_login(EditorFactory())
+    recent = ArticleFactory(headline="Written now")
+    old = ArticleFactory(headline="Written long ago")
+    Article.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=800))
+    url = reverse("admin:articles_article_changelist")
+
+    response = client.get(url + filter_link(client.get(url), "created at", label))
 
     assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [recent]
+
+
+def test_the_workflow_events_date_filter_keeps_the_events_of_that_time(client):
+    client.force_login(editor := EditorFactory())
+    workflow.submit_for_review(article=ArticleFactory(), user=editor)
+    workflow.submit_for_review(article=ArticleFactory(), user=editor)
+    old, recent = WorkflowEvent.objects.order_by("pk")
+    WorkflowEvent.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=800))
+    url = reverse("admin:articles_workflowevent_changelist")
+
+    response = client.get(url + filter_link(client.get(url), "created at", "This year"))
+
+    assert list(response.context["cl"].result_list) == [recent]
+
+
+def test_a_date_part_in_range_from_an_old_address_still_filters(client):
+    client.force_login(EditorFactory())
+    recent = ArticleFactory()
+    old = ArticleFactory()
+    Article.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=800))
+    year = timezone.localtime(recent.created_at).year
+
+    response = client.get(f"{reverse('admin:articles_article_changelist')}?created_at__year={year}")
+
+    assert list(response.context["cl"].result_list) == [recent]
 
 
 @pytest.mark.parametrize("model_name", ["article", "photo"])

@@ -49,11 +49,13 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
         "updated_at",
         "modified_at",
     ]
-    list_filter = [QueueFilter, "status", "section", "authors"]
+    # Dates by Django's "Any date / Today / Past 7 days / This month / This year" links, which
+    # cost no query: date_hierarchy's MIN/MAX and DISTINCT DATE_TRUNC read every story a queue
+    # or a search keeps (most of those pages' time at 100,000 stories).
+    list_filter = [QueueFilter, "status", "section", "authors", ("created_at", admin.DateFieldListFilter)]
     list_select_related = ["section"]
     # The search box and autocomplete need search_fields; get_search_results does the searching.
     search_fields = ["headline", "summary", "slug"]
-    date_hierarchy = "created_at"
     # At 100,000 stories a second COUNT(*) per list page is pure cost ("x of y" is not needed).
     show_full_result_count = False
     autocomplete_fields = ["lead_photo", "section"]

@@ -29,25 +29,28 @@ class BoundedChangeList(ChangeList):
     A change list that refuses numbers out of range as Django refuses other bad filters: as
     incorrect parameters, so the list comes back with ``?e=1`` instead of a 500.
 
-    Django's date drill-down (``date_hierarchy``) makes a datetime of ``?created_at__year=``,
-    ``__month=`` and ``__day=`` and refuses only what ``datetime`` refuses with a ValueError: a
-    30-digit year (OverflowError), or a day at an end of the calendar (the next day, or the site's
-    time zone, overflows) raised. And a filter such as ``?id__in=<30 digits>`` raises only when
-    the list is read, where SQLite cannot bind the number (OverflowError).
+    A date part in the query string (``?created_at__year=``, ``__month=``, ``__day=``: Django's
+    date drill-down, or a bookmarked address from the lists that had one) is refused only where
+    ``datetime`` refuses it with a ValueError: a 30-digit year (OverflowError), or a day at an end
+    of the calendar (the next day, or the site's time zone, overflows) raised. And a filter such
+    as ``?id__in=<30 digits>`` raises only when the list is read, where SQLite cannot bind the
+    number (OverflowError).
     """
 
     RANGES = {"year": (EARLIEST.year, LATEST.year), "month": (1, 12), "day": (1, 31)}
 
     def get_filters(self, request):
-        if self.date_hierarchy:
-            for part, (low, high) in self.RANGES.items():
-                for value in self.filter_params.get(f"{self.date_hierarchy}__{part}", []):
-                    try:
-                        number = int(value)
-                    except ValueError:
-                        continue  # Django refuses it itself
-                    if not low <= number <= high:
-                        raise IncorrectLookupParameters(f"{part} {value} is out of range")
+        for name, values in self.filter_params.items():
+            low, high = self.RANGES.get(name.rpartition("__")[2], (None, None))
+            if low is None:
+                continue
+            for value in values:
+                try:
+                    number = int(value)
+                except ValueError:
+                    continue  # Django refuses it itself
+                if not low <= number <= high:
+                    raise IncorrectLookupParameters(f"{name} {value} is out of range")
         return super().get_filters(request)
 
     def get_results(self, request):
