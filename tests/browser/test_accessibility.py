@@ -17,7 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 UTC = datetime.UTC
 
 
-
 @pytest.fixture
 def article_url():
     politics = SectionFactory(name="Politics", slug="politics", position=1)

@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from articles import workflow
 from articles.models import Article, Photo
+from tests.browser.support import log_in
 from tests.factories import ArticleFactory, EditorFactory, SectionFactory
 
 pytestmark = [
@@ -25,7 +26,6 @@ pytestmark = [
     pytest.mark.usefixtures("patient_assertions"),
 ]
 
-PASSWORD = "pass-for-tests"
 HEADLINE = "Night Ferry Service Resumes"
 ALT_TEXT = "A white ferry at the quay under floodlights"
 
@@ -49,14 +49,6 @@ def jpeg(size=(1200, 675), color=(20, 70, 120)):
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, "JPEG")
     return buffer.getvalue()
-
-
-def log_in(page, user):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def shot(page, artifacts_dir, name):

@@ -21,6 +21,7 @@ from articles import workflow
 from articles.models import Article
 from consent.config import analytics_script_url
 from ops import csp
+from tests.browser.support import PASSWORD
 from tests.factories import ArticleFactory, EditorFactory, PhotoFactory, SectionFactory
 from tests.test_settings import production, production_values
 
@@ -30,7 +31,6 @@ pytestmark = [
     pytest.mark.usefixtures("patient_assertions"),
 ]
 
-PASSWORD = "pass-for-tests"
 HEADLINE = "Tram Line Opens to the Harbour"
 ADDED = "The first trams carried four thousand riders before noon."
 ANALYTICS_URL = "https://analytics.example.test/tag.js"

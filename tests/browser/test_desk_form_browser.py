@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from articles import presence, revisions, workflow
 from articles.models import Article
-from tests.browser.test_desk_journey import body_editor, log_in
+from tests.browser.support import log_in
+from tests.browser.test_desk_journey import body_editor
 from tests.factories import ArticleFactory, AuthorFactory, EditorFactory, ReporterFactory, SectionFactory
 
 pytestmark = [

@@ -19,6 +19,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from articles.models import Article, EditorsPick, Photo
+from tests.browser.support import log_in
 from tests.factories import (
     AuthorFactory,
     ChiefEditorFactory,
@@ -34,7 +35,6 @@ pytestmark = [
     pytest.mark.usefixtures("patient_assertions"),
 ]
 
-PASSWORD = "pass-for-tests"
 HEADLINE = "Harbour Cranes Return after Storm Repairs"
 SLUG = "harbour-cranes-return-after-storm-repairs"
 SUMMARY = "The port's container cranes are working again, two weeks after the storm."
@@ -66,15 +66,6 @@ def newsroom(settings):
 
 
 # --- what a person does -------------------------------------------------------------------------
-
-
-def log_in(page, user):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-    expect(page.locator("#user-tools")).to_contain_text(user.username.upper(), ignore_case=True)
 
 
 def log_out(page):

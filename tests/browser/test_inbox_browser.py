@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from inbox.models import Notification
+from tests.browser.support import log_in
 from tests.factories import ArticleFactory, AuthorFactory, EditorFactory, ReporterFactory
 
 pytestmark = [
@@ -18,16 +19,7 @@ pytestmark = [
     pytest.mark.usefixtures("patient_assertions"),
 ]
 
-PASSWORD = "pass-for-tests"
 HEADLINE = "Night Ferry Timetable Changes from Monday"
-
-
-def log_in(page, user):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def test_a_submission_reaches_the_editors_inbox(new_page, axe_audit):

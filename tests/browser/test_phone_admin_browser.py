@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from articles import revisions, workflow
 from articles.models import Article
 from inbox.models import Notification
-from tests.browser.test_desk_journey import log_in
+from tests.browser.support import log_in
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

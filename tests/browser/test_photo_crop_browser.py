@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from articles.models import Photo
 from tests.browser import test_csp_browser as csp_browser
+from tests.browser.support import log_in
 from tests.factories import EditorFactory, PhotoFactory
 from tests.test_renditions import photo_file
 
@@ -21,7 +22,6 @@ pytestmark = [
     pytest.mark.usefixtures("patient_assertions"),
 ]
 
-PASSWORD = "pass-for-tests"
 
 # The CSP browser test's fixtures: the production profile's headers, and a page that collects
 # every policy violation the browser reports.
@@ -29,14 +29,6 @@ production_security = csp_browser.production_security
 production_headers = csp_browser.production_headers
 watched = csp_browser.watched
 reports = csp_browser.reports
-
-
-def log_in(page, user):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def numbers(page, crop):

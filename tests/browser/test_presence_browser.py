@@ -4,25 +4,14 @@ other no longer sees them. Only the beacon sent on ``pagehide`` can make that ha
 seconds: the server's expiry is 90 seconds. And the stale save presence warns about, merged.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
 from articles.models import EditingPresence
+from tests.browser.support import log_in
 from tests.factories import ArticleFactory, EditorFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "pass-for-tests"
-
-
-def log_in(page, user):
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def test_closing_the_page_ends_presence_for_the_other_editor(new_page):
