@@ -280,6 +280,20 @@ def test_awaiting_review_is_one_click_from_the_index(client, reporter, own_draft
     assert "<strong>2</strong>" in page.split('id="queue-review"')[1].split("</tr>")[0]
 
 
+def test_recently_published_lists_stories_first_published_or_updated_in_the_last_day(client):
+    client.force_login(EditorFactory())
+    day_ago = timezone.now() - timedelta(days=1, minutes=1)
+    new = PublishedArticleFactory(headline="New today")
+    updated = PublishedArticleFactory(headline="Updated today")
+    old = PublishedArticleFactory(headline="Old news")
+    Article.objects.filter(pk=updated.pk).update(written_at=day_ago, updated_at=timezone.now())
+    Article.objects.filter(pk=old.pk).update(written_at=day_ago - timedelta(days=2), updated_at=day_ago)
+
+    response = client.get(reverse("admin:articles_article_changelist"), {"queue": "recent"})
+
+    assert set(response.context["cl"].result_list) == {new, updated}
+
+
 def test_dashboard_counts_match_the_lists_they_link_to(client, reporter, own_draft):
     from datetime import timedelta
 

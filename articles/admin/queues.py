@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from django.contrib import admin
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from articles.models import Article, ArticleAuthor
@@ -28,8 +29,13 @@ def scheduled(queryset, user):
 
 
 def recently_published(queryset, user):
+    """Live stories first published or updated in the last 24 hours."""
+    # A story's last change readers saw is its latest update or, never updated, its first
+    # publication (an update always follows it): the expression index article_live_last_change
+    # holds, so the few recent stories are read from it instead of scanning every story.
     since = timezone.now() - RECENT
-    return queryset.published().filter(Q(written_at__gte=since) | Q(updated_at__gte=since))
+    last_change = Coalesce("updated_at", "written_at")
+    return queryset.published().alias(last_change=last_change).filter(last_change__gte=since)
 
 
 def my_drafts(queryset, user):
