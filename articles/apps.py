@@ -36,7 +36,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from articles import search, selectors
+        from articles import photos, search, selectors
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
         user_logged_out.connect(forget_presence_on_logout, dispatch_uid="articles.presence.logout")
@@ -44,3 +44,5 @@ class ArticlesConfig(AppConfig):
         schedules.register(selectors.next_visibility_change)
         # The search index follows every save of a story, a byline or an author's name.
         search.connect_signals()
+        # The photo library's "used in" follows every save of a story's text.
+        photos.connect_signals()

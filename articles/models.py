@@ -495,6 +495,25 @@ class ArticleAuthor(models.Model):
         return f"{self.author} on {self.article}"
 
 
+class InlinePhotoUse(models.Model):
+    """
+    A library photo shown in a story's text. Rewritten by ``articles.photos`` after every save
+    of the text, so the photo library finds where its photos are used from this table instead
+    of reading every story's text.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="inline_photo_uses")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="inline_uses")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "photo"], name="inline_photo_use_once"),
+        ]
+
+    def __str__(self):
+        return f"Photo {self.photo_id} in the text of {self.article_id}"
+
+
 class RelatedArticle(models.Model):
     """A manual Related News link, shown before the ones filled in from the same section."""
 

@@ -27,7 +27,6 @@ import uuid
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
-from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -37,7 +36,7 @@ from PIL import Image, ImageCms, ImageOps, ImageSequence
 
 from articles import renditions, validators
 from articles.html import media_name
-from articles.models import Article, Photo, PhotoCredit
+from articles.models import Article, InlinePhotoUse, Photo, PhotoCredit
 
 # How the served image is encoded, by format: close to the original's quality (renditions, made
 # from it, are what pages mostly show).
@@ -263,29 +262,52 @@ class PhotoUse:
         )
 
 
+def record_inline_photos(article):
+    """Rewrite which library photos ``article``'s text shows (``InlinePhotoUse``)."""
+    shown = photos_in_body(article.body)
+    InlinePhotoUse.objects.filter(article=article).exclude(photo__in=shown).delete()
+    InlinePhotoUse.objects.bulk_create(
+        [InlinePhotoUse(article=article, photo=photo) for photo in shown], ignore_conflicts=True
+    )
+
+
+def article_saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    # Workflow steps (status, times, version) do not write the text; a new story's text with no
+    # image has nothing to record and nothing to remove.
+    if raw or (update_fields is not None and "body" not in update_fields):
+        return
+    if created and "<img" not in (instance.body or "").lower():
+        return
+    record_inline_photos(instance)
+
+
+def connect_signals():
+    """Keep ``InlinePhotoUse`` following every save of a story's text (``ArticlesConfig.ready``)."""
+    from django.db.models.signals import post_save
+
+    post_save.connect(article_saved, sender=Article, dispatch_uid="articles.photos.article_saved")
+
+
 def photo_usages(photos):
     """
-    ``{photo pk: [PhotoUse, ...]}`` for ``photos``, newest article first, in one query
+    ``{photo pk: [PhotoUse, ...]}`` for ``photos``, newest article first, in two queries
     whatever their number (the library list shows a page of them).
     """
     photos = [photo for photo in photos if photo.pk]
     usages = {photo.pk: [] for photo in photos}
     if not photos:
         return usages
-    by_name = {photo.image.name: photo.pk for photo in photos if photo.image.name}
-    condition = Q(lead_photo__in=list(usages))
-    for name in by_name:
-        # A coarse match in SQL (the address may be percent-encoded); the parser decides below.
-        for spelling in {name, quote(name)}:
-            condition |= Q(body__contains=spelling)
+    inline_uses = InlinePhotoUse.objects.filter(photo__in=list(usages))
+    inline = set(inline_uses.values_list("article_id", "photo_id"))
+    condition = Q(lead_photo__in=list(usages)) | Q(pk__in={article_id for article_id, _ in inline})
     articles = Article.objects.filter(condition).only(
-        "pk", "headline", "status", "section_id", "lead_photo_id", "body"
+        "pk", "headline", "status", "section_id", "lead_photo_id"
     )
     for article in articles.order_by("-created_at", "-pk"):
-        inline = {by_name[name] for name in photo_names_in_body(article.body) if name in by_name}
         for pk, uses in usages.items():
-            if article.lead_photo_id == pk or pk in inline:
-                uses.append(PhotoUse(article, as_lead=article.lead_photo_id == pk, inline=pk in inline))
+            in_text = (article.pk, pk) in inline
+            if article.lead_photo_id == pk or in_text:
+                uses.append(PhotoUse(article, as_lead=article.lead_photo_id == pk, inline=in_text))
     return usages
 
 

@@ -388,16 +388,32 @@ def test_photo_usage_finds_lead_and_inline_uses():
     assert photos.photos_in_body(both.body) == [photo]
 
 
-def test_photo_usages_of_many_photos_take_one_query(django_assert_num_queries):
+def test_photo_usages_of_many_photos_take_two_queries(django_assert_num_queries):
     library = [uploaded_photo() for _ in range(5)]
     for photo in library:
         ArticleFactory(body=figure(photo), lead_photo=library[0])
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the recorded inline uses, then the stories
         usages = photos.photo_usages(library)
 
     assert len(usages[library[0].pk]) == 5
     assert all(len(usages[photo.pk]) == 1 for photo in library[1:])
+
+
+def test_a_photo_put_in_or_taken_out_of_a_draft_s_text_follows_the_edit():
+    photo, reporter = uploaded_photo(), ReporterFactory()
+    article = ArticleFactory(body="<p>No picture yet.</p>", created_by=reporter)
+
+    def edit(body):
+        content = {**revisions.content_of(article), "body": body}
+        revisions.save_edit(article=article, content=content, user=reporter, base_version=article.version)
+        article.refresh_from_db()
+
+    edit("<p>Now with one.</p>" + figure(photo))
+    assert [(use.article, use.inline) for use in photos.photo_usage(photo)] == [(article, True)]
+
+    edit("<p>Taken out again.</p>")
+    assert photos.photo_usage(photo) == []
 
 
 # --- deleting -----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from articles import photos, renditions, uploads
 from articles.admin.cropping import CropBoxField, crop_box_fields, crop_field_name
 from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.widgets import FocalPointFormMixin
-from articles.models import CROP_RATIOS, Article, Photo, PhotoCredit
+from articles.models import CROP_RATIOS, Article, InlinePhotoUse, Photo, PhotoCredit
 
 ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 
@@ -117,8 +117,8 @@ class AltTextFilter(admin.SimpleListFilter):
 class UseFilter(admin.SimpleListFilter):
     """
     Photos no story uses yet (as lead photo or inline), for picking one: in SQL, so the list
-    pages and counts as any other. Inline use is matched coarsely (the address anywhere in the
-    text), so a photo merely named in a story counts as used: never offered as unused wrongly.
+    pages and counts as any other. Inline use is what the stories' saves recorded
+    (``InlinePhotoUse``), not a search of every story's text.
     """
 
     title = "use"
@@ -131,7 +131,7 @@ class UseFilter(admin.SimpleListFilter):
         if self.value() not in ("unused", "used"):
             return queryset
         as_lead = Exists(Article.objects.filter(lead_photo=OuterRef("pk")))
-        inline = Exists(Article.objects.filter(body__contains=OuterRef("image")))
+        inline = Exists(InlinePhotoUse.objects.filter(photo=OuterRef("pk")))
         if self.value() == "unused":
             return queryset.filter(~as_lead, ~inline)
         return queryset.filter(as_lead | inline)
