@@ -1,5 +1,6 @@
 """Presence ("also editing"): marked by the form and its heartbeat, ended by the leave beacon."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -85,7 +86,7 @@ def test_the_change_form_wires_the_leave_beacon_and_shows_presence_as_informatio
     assert f'data-leave-url="{leave_url(article)}"' in page
     assert 'src="/static/admin/articles/presence.js"' in page
     notice = page.split('id="presence"', 1)[1].split("</div>", 1)[0]
-    assert "ana" in notice and 'class="presence-note"' in page
+    assert "ana" in notice and re.search(r'class="[^"]*\bpresence-note\b[^"]*"\s+role="status"', page)
     assert "errornote" not in notice
     with open(finders.find("admin/articles/presence.js"), encoding="utf-8") as script:
         source = script.read()

@@ -403,6 +403,7 @@ def test_production_refuses_half_an_object_storage_configuration(tmp_path):
         "ALLOWED_HOSTS": "news.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         "EMAIL_URL": "smtp+tls://desk@smtp.example.com:587",
+        "SITE_URL": "https://news.example.com",
     }
 
     half, stderr, _ = settings_of(**production, MEDIA_S3_BUCKET="m", MEDIA_URL="https://media.example.com/")
