@@ -2,8 +2,11 @@ from functools import update_wrapper
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.functional import cached_property
 from django.views.decorators.csp import csp_override, csp_report_only_override
 
 from accounts import twofactor
@@ -12,6 +15,27 @@ from ops.csp import admin_policy
 
 # What a chief editor who must enrol may still reach: enrolment itself, and the way out.
 ENROLMENT_EXEMPT_VIEWS = frozenset({"twofactor", "logout", "jsi18n"})
+
+
+class BoundedCountPaginator(Paginator):
+    """
+    A paginator that counts no further than ``bound`` objects: a COUNT of a common word's
+    matches reads all of them (53,000 of 100,000 stories), and the autocomplete only needs to
+    know whether there is a next page. Pages past the bound are not offered; more letters are.
+    """
+
+    bound = 1000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.bound].count()
+
+
+class BoundedAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete, with its count bounded (``BoundedCountPaginator``)."""
+
+    def get_paginator(self, *args, **kwargs):
+        return BoundedCountPaginator(*args, **kwargs)
 
 
 class NewsroomAdminSite(admin.AdminSite):
@@ -55,6 +79,9 @@ class NewsroomAdminSite(admin.AdminSite):
             return relaxed(request, *args, **kwargs)
 
         return update_wrapper(with_editor_csp, view)
+
+    def autocomplete_view(self, request):
+        return BoundedAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def get_urls(self):
         from accounts.views import twofactor_view

@@ -874,6 +874,23 @@ def test_related_story_autocomplete_finds_by_words(client):
     assert [r["id"] for r in response.json()["results"]] == [str(wanted.pk)]
 
 
+def test_related_story_autocomplete_counts_no_further_than_its_bound(client, monkeypatch):
+    from accounts.sites import BoundedCountPaginator
+
+    monkeypatch.setattr(BoundedCountPaginator, "bound", 25)
+    for number in range(30):
+        ArticleFactory(headline=f"Ferry timetable {number}")
+    client.force_login(EditorFactory())
+    params = {"term": "ferry", "app_label": "articles", "model_name": "article", "field_name": "related"}
+
+    first = client.get(reverse("admin:autocomplete"), params).json()
+    second = client.get(reverse("admin:autocomplete"), {**params, "page": 2}).json()
+
+    assert len(first["results"]) == 20 and first["pagination"]["more"]
+    # The second page shows what is left within the bound, and offers no more.
+    assert len(second["results"]) == 5 and not second["pagination"]["more"]
+
+
 def test_my_drafts_are_the_drafts_i_wrote_or_have_a_byline_on_each_once(client, reporter):
     me = AuthorFactory(user=reporter)
     bylined = ArticleFactory(authors=[me, AuthorFactory()])

@@ -161,9 +161,17 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
         query = search.parse(search_term)
         if query:
             term = search_term.strip()
-            wanted = Q(search.backend().matches(query)) | Q(slug=term)
+            exact = Q(slug=term)
             if term.isdigit() and len(term) < 19:  # an id fits a bigint
-                wanted |= Q(pk=int(term))
+                exact |= Q(pk=int(term))
+            # The story the term names is looked up first (a unique index), and joins the
+            # filter only when there is one: "matches OR slug = term" keeps PostgreSQL from
+            # walking the desk's order (article_desk_newest) and stopping after a page, and a
+            # common word then had every match read, hashed and sorted (0.5 s at 100,000).
+            named = list(Article.objects.filter(exact).values_list("pk", flat=True))
+            wanted = Q(search.backend().matches(query))
+            if named:
+                wanted |= Q(pk__in=named)
             queryset = queryset.filter(wanted)
         may_have_duplicates = False
         # Autocomplete for an Editor's Pick offers only stories readers can see.
