@@ -7,9 +7,13 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # What the test run's own environment must not hand a child: its database, cache and settings of
 # the suite. Each test says what the child gets instead.
@@ -75,3 +79,32 @@ def stop(process, *, within=10):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def manage(env, *args, timeout=120):
+    """``manage.py *args`` in a child process with ``env``; its output (it must succeed)."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def start_gunicorn(env):
+    """gunicorn with 2 workers on a free loopback port, ready: ``(process, port)``."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"]
+        + ["--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    wait_for_port(port, server, name="gunicorn")
+    return server, port

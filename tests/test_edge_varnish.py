@@ -12,14 +12,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
 
-from tests.servers import child_environment, free_port, stop, wait_for_port
+from tests.servers import child_environment, free_port, manage, start_gunicorn, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 VCL = ROOT / "deploy" / "varnish" / "newsroom.vcl"
@@ -112,28 +111,10 @@ class Site:
             TASKS_BACKEND="immediate",  # the purge is sent after the command's commit, in it
         )
         self.pages = json.loads(self.manage("shell", "-c", SETUP).strip().splitlines()[-1])
-        self.port = free_port()
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"]
-            + ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        wait_for_port(self.port, self.server, name="gunicorn")
+        self.server, self.port = start_gunicorn(self.env)
 
     def manage(self, *args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return manage(self.env, *args, timeout=120)
 
     def publish_update(self):
         self.manage("shell", "-c", CHANGE.replace("{pk}", str(int(self.pages["a"]))))

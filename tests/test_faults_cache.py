@@ -22,7 +22,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -47,7 +46,7 @@ from tests.factories import (
     ReporterFactory,
     SectionFactory,
 )
-from tests.servers import child_environment, free_port, stop, wait_for_port
+from tests.servers import child_environment, free_port, manage, start_gunicorn, stop, wait_for_port
 from tests.tcpproxy import TcpProxy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -332,28 +331,10 @@ class Site:
     def __init__(self, tmp, **environment):
         self.env = child_environment(tmp, SECRET_KEY="cache-faults-test", **environment)
         self.story_pk, self.story_url = json.loads(self.manage("shell", "-c", SETUP).strip().splitlines()[-1])
-        self.port = free_port()
-        self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2"]
-            + ["--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        wait_for_port(self.port, self.server, name="gunicorn")
+        self.server, self.port = start_gunicorn(self.env)
 
     def manage(self, *args):
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
+        return manage(self.env, *args, timeout=60)
 
     def take_down(self):
         """The duty editor's command: what it prints."""

@@ -156,6 +156,14 @@ def _result_page(modeladmin, request, title, outcomes):
     return TemplateResponse(request, "admin/articles/article/bulk_result.html", context)
 
 
+def _run_at_once(modeladmin, request, queryset, *, title, take):
+    """Run every selected row (nothing to ask first) and show what happened to each."""
+    rows = _selected_rows(modeladmin, request, queryset)
+    if rows is None:
+        return None
+    return _result_page(modeladmin, request, title, _run(request, rows, take))
+
+
 def _ask_then_run(modeladmin, request, queryset, *, title, form, intro, take):
     """Ask for the form (comment, times) on a page of its own; once valid, run every row."""
     rows = _selected_rows(modeladmin, request, queryset)
@@ -205,10 +213,7 @@ class WorkflowBulkActions:
             after = workflow.take(name, article=article, user=request.user)
             return after, f"Submitted for review. {_now_readers(after)}"
 
-        rows = _selected_rows(self, request, queryset)
-        if rows is None:
-            return None
-        return _result_page(self, request, "Submit for review", _run(request, rows, take))
+        return _run_at_once(self, request, queryset, title="Submit for review", take=take)
 
     @admin.action(description="Publish selected stories", permissions=["publish"])
     def publish_selected(self, request, queryset):
@@ -218,10 +223,7 @@ class WorkflowBulkActions:
             revision = after.live_revision.number if after.live_revision else "—"
             return after, f"Revision {revision} approved. {_now_readers(after)}"
 
-        rows = _selected_rows(self, request, queryset)
-        if rows is None:
-            return None
-        return _result_page(self, request, "Publish", _run(request, rows, take))
+        return _run_at_once(self, request, queryset, title="Publish", take=take)
 
     @admin.action(description="Publish update of selected stories", permissions=["publish"])
     def publish_update_selected(self, request, queryset):
@@ -229,10 +231,7 @@ class WorkflowBulkActions:
             after = workflow.publish_update(article=article, user=request.user)
             return after, f"Update published (revision {after.live_revision.number}). {_now_readers(after)}"
 
-        rows = _selected_rows(self, request, queryset)
-        if rows is None:
-            return None
-        return _result_page(self, request, "Publish update", _run(request, rows, take))
+        return _run_at_once(self, request, queryset, title="Publish update", take=take)
 
     @admin.action(description="Unpublish selected stories…", permissions=["publish"])
     def unpublish_selected(self, request, queryset):
