@@ -85,6 +85,8 @@ def test_autosave_restore_after_closing_the_page(new_page, axe_audit, monkeypatc
     log_in(page, editor)
 
     page.goto(change_url)
+    # As a person would: the form is ready (CKEditor started) before anything is typed.
+    expect(body_editor(page)).to_be_editable()
     page.get_by_label("Headline").fill("Bridge opens in June")
     body_editor(page).click()
     page.keyboard.press("ControlOrMeta+End")
