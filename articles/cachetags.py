@@ -95,13 +95,16 @@ def for_editors_pick(*, shown):
     return {SITE, PICKS, *(article(s.pk) for s in shown)}
 
 
-def visibility_changed(*, article_pk, section_pks):
+def visibility_changed(*, article_pk, section_pks, schedule_changed=True):
     """A story went live, was updated, came down or was (re)scheduled: after commit, refresh
     its page, its sections' pages, the Related News that could show it (its first publication's
     day in those sections, and the stories that link to it by hand), every listing and the
-    pages listing its id (the next scheduled change is recomputed after any invalidation)."""
+    pages listing its id; and, if its status, embargo or take-down time changed
+    (``schedule_changed``), have the next scheduled change asked again."""
     section_pks = {pk for pk in section_pks if pk}
     tags = [LISTING, article(article_pk), id_block(article_pk), *(section(pk) for pk in section_pks)]
+    if schedule_changed:
+        tags.append(pagecache.SCHEDULES)
     written_at = Article.objects.filter(pk=article_pk).values_list("written_at", flat=True).first()
     if written_at is not None:
         tags += [section_day(pk, _day(written_at)) for pk in section_pks]
@@ -111,7 +114,8 @@ def visibility_changed(*, article_pk, section_pks):
 
 
 def picks_changed():
-    pagecache.invalidate_on_commit(PICKS)
+    """The picks changed (their windows too: the next scheduled change is asked again)."""
+    pagecache.invalidate_on_commit(PICKS, pagecache.SCHEDULES)
 
 
 def site_changed():

@@ -21,9 +21,9 @@ read timeout and logs a line. So this backend adds, per process and per Redis se
 
 What a call answers while the cache is not used is what an empty cache answers under Django's
 contract: ``get`` its default, ``get_many`` ``{}``, ``add``/``set``/``delete``/``has_key``/``touch``
-``False``, and ``set_many`` every key it was given (the keys it could not store), which is how a
-purge knows it did not land. Other calls (``clear``, ``incr``, ``keys``, ``lock``...) are used by
-no reader request and raise as django-redis makes them.
+``False``, ``set_many`` every key it was given (the keys it could not store), which is how a
+purge knows it did not land, and ``run_script`` ``None``. Other calls (``clear``, ``incr``,
+``keys``, ``lock``...) are used by no reader request and raise as django-redis makes them.
 """
 
 import functools
@@ -197,3 +197,18 @@ class ResilientRedisCache(RedisCache):
     def set_many(self, data, *args, **kwargs):
         """Django's contract: the keys that could not be stored (django-redis answers ``None``)."""
         return self._set_many(data, *args, **kwargs) or []
+
+    def run_script(self, script, keys, args=()):
+        """
+        Run the Lua ``script`` on the cache ``keys`` (named as for ``get``: the prefix is added
+        here) in one atomic call, for what Django's API cannot do in one step (the page cache's
+        version clock, ``pagecache.versions``). ``None`` while Redis is not used.
+        """
+        if not self.breaker.allows():
+            return None
+        try:
+            client = self.client.get_client(write=True)
+            return client.eval(script, len(keys), *(self.client.make_key(key) for key in keys), *args)
+        except UNREACHABLE as error:
+            self.breaker.trip(error)
+            return None

@@ -41,4 +41,3 @@ class ForgivingManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
                     name,
                 )
             return name
-

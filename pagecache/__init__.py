@@ -26,16 +26,20 @@ has changed. The design:
 * A hit costs one cache round trip: each process remembers which tags a page had the last time
   it saw it (the most recently used pages), and asks for the page and those tags' versions
   together (if the page's tags have changed since, a second ``get_many`` reads the others).
-* Every invalidation also moves a site-wide *generation* token (before the tags it names), read
-  when a request starts (:func:`started`) and again, after the tags, just before its page or
-  block is stored. Something rendered while an invalidation happened may show what was just
-  changed as it was, so it is not stored. A request never starts without a generation (one is
-  made if the cache lost it), so an evicted generation can only cost a store, never keep a page.
+* Tag versions come from one *version clock* that only grows (``versions``): an invalidation
+  advances it and sets the tags it names to its new value, in one step. A request reads the
+  clock before it reads any data (:func:`started`: on a miss, from the same round trip that
+  looked for the page), and when its page or block is stored, the versions of the tags it
+  declared are read again: if any of them is above that clock, the thing it names changed while
+  it was rendered (the page may show it as it was), so it is not stored. A change to anything
+  else never costs a store, and a tag declared late in the render is checked like the others.
+  A version the cache lost counts as unmoved only if the clock has not moved since the request
+  started; a clock the cache lost starts again from the time, above every version handed out.
 * A page or block is kept for ``NEWSROOM_PAGE_CACHE_TTL`` seconds at most, and never past the
   first moment after its request started at which visibility changes by the clock alone (a story
   going live or coming down, an Editor's Pick starting or ending), which the apps showing such
-  things tell the cache through :mod:`pagecache.registry`. That moment is remembered with the
-  generation it was computed under, so any change recomputes it.
+  things tell the cache through :mod:`pagecache.registry`. That moment is remembered until a
+  schedule changes: the workflow and the picks move the ``SCHEDULES`` tag when they change one.
 * Only GET/HEAD requests without a session cookie are served from or stored in the cache; staff
   (logged in), previews and the admin always get a fresh page. Responses that set a cookie or vary
   on it are never stored.
@@ -55,13 +59,13 @@ reader's request gets the same headers, so that those caches store it over the p
 (see ``middleware``).
 
 Modules: ``declare`` (what views say), ``keys`` (the address a page is kept under), ``store``
-(versions, generation, entries), ``purges`` (the outbox of invalidations), ``blocks``,
-``middleware``, ``registry``.
+(tag versions, entries), ``versions`` (the version clock), ``purges`` (the outbox of
+invalidations), ``blocks``, ``middleware``, ``registry``.
 """
 
 from pagecache.blocks import cached_blocks
 from pagecache.declare import tag, tagged, uses_params
-from pagecache.store import Start, invalidate, started
+from pagecache.store import SCHEDULES, Start, invalidate, started
 
 
 def invalidate_on_commit(*tags):
@@ -72,6 +76,7 @@ def invalidate_on_commit(*tags):
 
 
 __all__ = [
+    "SCHEDULES",
     "Start",
     "cached_blocks",
     "invalidate",

@@ -89,7 +89,7 @@ class PageCacheMiddleware:
         entry = store.fresh_entry(cache, key, found)
         if entry is not None:
             return self._serve(entry)
-        setattr(request, store.STARTED_ATTRIBUTE, store.Start(store.generation(cache, found), now))
+        setattr(request, store.STARTED_ATTRIBUTE, store.Start(store.clock(cache, found), now))
         response = self.get_response(request)
         if self._storable(response):
             self._prepare(response)

@@ -4,7 +4,6 @@ in the package's docstring).
 """
 
 import datetime
-import secrets
 import threading
 import typing
 
@@ -14,12 +13,18 @@ from django.core.cache import caches
 from django.utils import timezone
 
 from ops import replication
-from pagecache import registry
+from pagecache import registry, versions
 
-TAG_PREFIX = "tag:"
-GENERATION_KEY = "page-cache:generation"
-NEXT_CHANGE_KEY = "page-cache:next-change"
-# Request attribute holding when (and under which generation) the request started reading.
+# Tag versions are numbers from the version clock (``pagecache.versions``); the format is in the
+# prefix, so versions an older release kept (random tokens) are never compared with them.
+TAG_PREFIX = "tag:2:"
+CLOCK_KEY = "page-cache:clock"
+NEXT_CHANGE_KEY = "page-cache:next-change:2"
+# The tag a change to what happens by the clock moves (a story scheduled, rescheduled, published or
+# taken down, a pick's window): the next scheduled change is asked again only then. No page has it.
+SCHEDULES = "schedules"
+SCHEDULES_KEY = TAG_PREFIX + SCHEDULES
+# Request attribute holding when (and at which clock value) the request started reading.
 STARTED_ATTRIBUTE = "page_cache_started"
 # How many entries' tags a process remembers (a few hundred bytes each) to serve hits in one
 # round trip: entry key -> the tag keys its stored copy had when this process last saw it. The
@@ -38,56 +43,44 @@ def is_on():
     return settings.NEWSROOM_PAGE_CACHE_TTL > 0
 
 
-def _new_version():
-    # An int: the Redis backend stores it as it is, so reading one back costs no unpickling.
-    return secrets.randbits(62)
-
-
 class PurgeFailed(Exception):
     """The cache did not take an invalidation: pages showing its tags may still be served."""
 
 
 def invalidate(*tags):
     """
-    Refresh every cached page and block showing any of ``tags``, and recompute the next
-    scheduled change (the application calls it through ``purges``, which retries it until it
-    lands). Raises ``PurgeFailed`` if the cache did not take it.
+    Refresh every cached page and block showing any of ``tags`` (the application calls it
+    through ``purges``, which retries it until it lands): the clock advances and the tags take
+    its new value, in one step. Raises ``PurgeFailed`` if the cache did not take it.
     """
     if tags:
         store = cache()
-        # The generation first: whoever then reads a moved tag also reads the moved generation
-        # (``_tag_versions`` reads them in the other order), even where writes are not atomic.
-        # set_many answers the keys it could not store (Django's contract; set() answers nothing).
-        generation = _new_version()
-        failed = store.set_many({GENERATION_KEY: generation}, None)
-        if not failed:
-            # What a read replica must have replayed to render under it (ops/replication.py).
-            replication.record_generation(store, generation)
-            failed = store.set_many({TAG_PREFIX + str(t): _new_version() for t in set(tags)}, None)
-        if failed:
-            raise PurgeFailed(f"the cache did not store {', '.join(sorted(failed))}")
+        value = versions.advance(store, CLOCK_KEY, [TAG_PREFIX + str(t) for t in sorted(set(tags))])
+        if value is None:
+            raise PurgeFailed(f"the cache did not take the invalidation of {', '.join(sorted(set(tags)))}")
+        # What a read replica must have replayed to render at this clock (ops/replication.py).
+        replication.record_clock(store, value)
 
 
 class Start(typing.NamedTuple):
-    """When a request started reading what it shows, and the generation then."""
+    """When a request started reading what it shows, and the version clock then."""
 
-    generation: int | None
+    clock: int | None
     at: datetime.datetime
 
 
-def generation(store, found=None):
+def clock(store, found=None):
     """
-    The generation now (from ``found``, a ``read``, if it has it). One is made if the cache has
-    none (never invalidated, or evicted): a request that started without one could not tell
-    whether an invalidation happened while it rendered.
+    The version clock now (from ``found``, a ``read``, if it has it), started if the cache has
+    none; ``None`` if the cache is away (nothing read after it is stored).
     """
-    current = (found or {}).get(GENERATION_KEY)
+    current = (found or {}).get(CLOCK_KEY)
     if current is None:
-        store.add(GENERATION_KEY, _new_version(), None)
-        current = store.get(GENERATION_KEY)
-    # Data read from here on is kept under this generation: from a replica only if it is not
-    # behind it (ops/replication.py).
-    replication.require_replayed(store, current)
+        current = versions.start(store, CLOCK_KEY)
+    if current is not None:
+        # Data read from here on is kept at this clock: from a replica only if it is not behind
+        # it (ops/replication.py).
+        replication.require_replayed(store, current)
     return current
 
 
@@ -97,30 +90,30 @@ def started(request):
     asks for its blocks calls this first, and passes it to ``cached_blocks``.
     """
     if not hasattr(request, STARTED_ATTRIBUTE):
-        current = generation(cache()) if is_on() else None
+        current = clock(cache()) if is_on() else None
         setattr(request, STARTED_ATTRIBUTE, Start(current, timezone.now()))
     return getattr(request, STARTED_ATTRIBUTE)
 
 
-def _tag_versions(store, keys, since_generation):
+def _tag_versions(store, keys, since_clock):
     """
-    The current versions of the tag ``keys``, or ``None`` if the generation is no longer
-    ``since_generation`` (an invalidation happened since the request started).
+    The current versions of the tag ``keys``, or ``None`` if any of them moved after the clock
+    was ``since_clock`` (the request started): what was rendered may show that thing as it was.
+    Only the entry's own tags count, whenever the render declared them: the version a tag takes
+    when it moves is above every clock value read before, so one that moved is seen here.
     """
-    if since_generation is None:
+    if since_clock is None:
         return None
-    versions = store.get_many([*keys, GENERATION_KEY])  # the generation last: see invalidate()
-    if versions.pop(GENERATION_KEY, None) != since_generation:
-        return None
-    missing = [key for key in keys if key not in versions]
+    found = store.get_many(keys)
+    missing = [key for key in keys if key not in found]
     if missing:
-        # add(), not set(): two processes storing at once must not move each other's versions.
-        for key in missing:
-            store.add(key, _new_version(), None)
-        versions.update(store.get_many([*missing, GENERATION_KEY]))
-        if versions.pop(GENERATION_KEY, None) != since_generation:
-            return None  # an invalidation landed while the missing versions were added
-    return versions
+        # Never moved, or dropped by the cache (perhaps after it moved during this render): it
+        # takes the clock's value, which is above ``since_clock`` if anything at all moved since.
+        versions.set_to_clock(store, CLOCK_KEY, missing)
+        found.update(store.get_many(missing))
+    if len(found) < len(keys) or any(version > since_clock for version in found.values()):
+        return None
+    return found
 
 
 def _remember(key, tag_keys):
@@ -130,12 +123,12 @@ def _remember(key, tag_keys):
 
 def read(store, keys):
     """
-    One round trip: the entries stored at ``keys``, the generation, and the current versions of
-    the tags those entries had when this process last saw them.
+    One round trip: the entries stored at ``keys``, the version clock, and the current versions
+    of the tags those entries had when this process last saw them.
     """
     with _remembered_lock:
         remembered = [tag_key for key in keys for tag_key in _remembered_tag_keys.get(key, ())]
-    return store.get_many([*keys, GENERATION_KEY, *remembered])
+    return store.get_many([*keys, CLOCK_KEY, *remembered])
 
 
 def fresh_entry(store, key, found):
@@ -143,13 +136,13 @@ def fresh_entry(store, key, found):
     entry = found.get(key)
     if entry is None:
         return None
-    versions = entry["versions"]
-    unread = [tag_key for tag_key in versions if tag_key not in found]
+    kept = entry["versions"]
+    unread = [tag_key for tag_key in kept if tag_key not in found]
     if unread:
         # Its tags changed since this process last saw it (or a version was evicted).
         found.update(store.get_many(unread))
-        _remember(key, versions)
-    if any(found.get(tag_key) != version for tag_key, version in versions.items()):
+        _remember(key, kept)
+    if any(found.get(tag_key) != version for tag_key, version in kept.items()):
         return None
     return entry
 
@@ -157,7 +150,7 @@ def fresh_entry(store, key, found):
 def store_entry(store, key, entry, tags, *, since):
     """
     Store ``entry``, rendered from data read after ``since`` (a :class:`Start`), with the current
-    versions of ``tags``: for as long as it may be kept, and only if the generation has not moved.
+    versions of ``tags``: for as long as it may be kept, and only if none of them has moved since.
     """
     store_entries(store, {key: entry}, tags, since=since)
 
@@ -173,10 +166,10 @@ def store_entries(store, entries, tags, *, since, remember=None):
     if ttl <= 0:
         return False
     tag_keys = [TAG_PREFIX + t for t in sorted(tags)]
-    versions = _tag_versions(store, tag_keys, since.generation)
-    if versions is None:
-        return False  # something changed while this was rendered: it may show it as it was
-    store.set_many({key: {**entry, "versions": versions} for key, entry in entries.items()}, ttl)
+    current = _tag_versions(store, tag_keys, since.clock)
+    if current is None:
+        return False  # something it shows changed while it was rendered: it may show it as it was
+    store.set_many({key: {**entry, "versions": current} for key, entry in entries.items()}, ttl)
     for key in entries if remember is None else remember:
         _remember(key, tag_keys)
     return True
@@ -185,18 +178,27 @@ def store_entries(store, entries, tags, *, since, remember=None):
 def next_change(store, since):
     """
     The first moment after ``since.at`` at which visibility changes by the clock, as a
-    timestamp, or None. Remembered with the generation it was computed under: an answer from
-    before any later change (a new embargo, say) is never used.
+    timestamp, or None. Remembered with the version of ``SCHEDULES`` read before it was asked,
+    and the moment it was asked from: it is used for a request that started between that moment
+    and the answer, while no schedule has changed since (a new embargo, say, moves ``SCHEDULES``).
     """
-    remembered = store.get(NEXT_CHANGE_KEY)
-    if remembered is not None:
-        remembered_generation, moment = remembered
-        if remembered_generation == since.generation and (moment is None or moment > since.at.timestamp()):
+    found = store.get_many([NEXT_CHANGE_KEY, SCHEDULES_KEY])
+    schedules_version = found.get(SCHEDULES_KEY)
+    at = since.at.timestamp()
+    remembered = found.get(NEXT_CHANGE_KEY)
+    if remembered is not None and schedules_version is not None:
+        remembered_version, asked_from, moment = remembered
+        if remembered_version == schedules_version and asked_from <= at and (moment is None or moment > at):
             return moment
-    # Unknown, from an older generation, or passed: ask the apps (one query each).
+    # Unknown, from before a schedule changed, or passed: ask the apps (one indexed query each).
     moment = registry.schedules.next_change(now=since.at)
     timestamp = moment.timestamp() if moment else None
-    store.set(NEXT_CHANGE_KEY, (since.generation, timestamp), None)
+    if schedules_version is not None:
+        store.set(NEXT_CHANGE_KEY, (schedules_version, at, timestamp), None)
+    else:
+        # Never moved, or dropped by the cache: from now on it has a version that no answer
+        # asked before a schedule change that it missed can share.
+        versions.set_to_clock(store, CLOCK_KEY, [SCHEDULES_KEY])
     return timestamp
 
 

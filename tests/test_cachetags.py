@@ -7,10 +7,13 @@ could show the change must render again.
 import datetime
 
 import pytest
+from django.utils import timezone
 
-from articles import cachetags, selectors
+import pagecache
+from articles import cachetags, selectors, workflow
+from articles.models import Article
 from pagecache.models import PendingPurge
-from tests.factories import ArticleFactory, PublishedArticleFactory, SectionFactory
+from tests.factories import ArticleFactory, EditorFactory, PublishedArticleFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +95,36 @@ def test_what_a_change_moves_meets_the_block_that_could_show_it(django_capture_o
     story = PublishedArticleFactory(section=section, written_at=at(LIMIT + 1))
 
     assert moved_by(earlier[-1], django_capture_on_commit_callbacks) & block_tags(story)
+
+
+def purged_by(change, captured):
+    """The tags the purge ``change`` records moves (its transaction's callbacks not run)."""
+    before = PendingPurge.objects.order_by("pk").last()
+    with captured(execute=False):
+        change()
+    recorded = PendingPurge.objects.filter(pk__gt=before.pk if before else 0)
+    return set().union(*recorded.values_list("tags", flat=True))
+
+
+def test_only_a_schedule_change_has_the_next_scheduled_change_asked_again(django_capture_on_commit_callbacks):
+    editor = EditorFactory()
+    story = PublishedArticleFactory()  # live, its status now "published"
+    later = timezone.now() + datetime.timedelta(days=2)
+
+    def take_down_later():
+        workflow.reschedule(
+            article=story, user=editor, publish_at=story.publish_at, expire_at=later, comment="Until Friday."
+        )
+
+    def update():
+        workflow.publish_update(article=Article.objects.get(pk=story.pk), user=editor)
+
+    rescheduled = purged_by(take_down_later, django_capture_on_commit_callbacks)
+    first_update = purged_by(update, django_capture_on_commit_callbacks)  # "published" to "updated"
+    second_update = purged_by(update, django_capture_on_commit_callbacks)  # "updated" stays
+
+    assert pagecache.SCHEDULES in rescheduled
+    assert pagecache.SCHEDULES in first_update
+    assert pagecache.SCHEDULES not in second_update
+    assert cachetags.article(story.pk) in second_update
+    assert pagecache.SCHEDULES in purged_by(cachetags.picks_changed, django_capture_on_commit_callbacks)

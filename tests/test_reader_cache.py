@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from articles import curation, revisions, selectors, workflow
 from articles.models import Article, EditorsPick
-from pagecache import keys
+from pagecache import keys, store
 from tests.factories import (
     ArticleFactory,
     ChiefEditorFactory,
@@ -360,6 +360,45 @@ def test_a_page_whose_story_changed_while_it_was_read_keeps_nothing_stale(client
     story.refresh_from_db()
     page = get(client, story.get_absolute_url()).content.decode()
     assert "Port expands" in page and "Council meets" not in page
+
+
+def test_a_page_rendered_while_an_unrelated_story_changed_is_stored(client, newsroom, committed):
+    story, editor = newsroom["story"], newsroom["editor"]
+    sport = SectionFactory(name="Sport", slug="sport")
+    elsewhere = PublishedArticleFactory(section=sport, headline="Cup final")
+    get(client, story.get_absolute_url())  # kept: its tags have versions
+    committed(workflow.publish_update, article=story, user=editor)  # its page must be rendered again
+    read_story = selectors.article_detail
+
+    def read_then_commit_elsewhere(**kwargs):
+        article = read_story(**kwargs)
+        withdrawn = Article.objects.get(pk=elsewhere.pk)
+        committed(workflow.unpublish, article=withdrawn, user=ChiefEditorFactory(), comment="Withdrawn.")
+        return article
+
+    with mock.patch.object(selectors, "article_detail", side_effect=read_then_commit_elsewhere):
+        assert get(client, story.get_absolute_url())["X-Page-Cache"] == "MISS"
+
+    assert hit(client, story.get_absolute_url())
+    assert not hit(client, reverse("home"))  # what the change touched was refreshed
+
+
+def test_with_the_page_cache_off_every_page_and_block_is_rendered_afresh(client, newsroom, settings):
+    settings.NEWSROOM_PAGE_CACHE_TTL = 0
+    url = newsroom["story"].get_absolute_url()
+    get(client, url)
+
+    with (
+        mock.patch.object(store, "cache") as page_cache,
+        mock.patch.object(selectors, "related_news", wraps=selectors.related_news) as related_news,
+        mock.patch.object(selectors, "editors_picks", wraps=selectors.editors_picks) as editors_picks,
+        mock.patch.object(selectors, "section_list", wraps=selectors.section_list) as section_list,
+    ):
+        responses = [get(client, url), get(client, url)]
+
+    assert all(response.status_code == 200 and "X-Page-Cache" not in response for response in responses)
+    assert (related_news.call_count, editors_picks.call_count, section_list.call_count) == (2, 2, 2)
+    page_cache.assert_not_called()  # nothing kept is read or written
 
 
 def test_logged_in_staff_get_a_fresh_page_built_from_kept_blocks(

@@ -125,14 +125,18 @@ class Action:
             comment=self.event_comment(),
             created_at=self.now,
         )
+        # The same test as the clock's below: a status or a time ahead that changed.
+        schedule_changed = source != article.status or self.transition.reschedules
         if self.transition.affects_readers:
-            cachetags.visibility_changed(article_pk=pk, section_pks={*sections, article.section_id})
+            cachetags.visibility_changed(
+                article_pk=pk, section_pks={*sections, article.section_id}, schedule_changed=schedule_changed
+            )
         # An email that cannot be sent is logged and sent again later; the transition has
         # committed, and the editor is told it is done (see ``notifications``).
         notifications.notify_on_commit(event)
         # A time ahead (an embargo, a take-down) is queued as a task for that time; a queued one
         # this action made stale finds nothing to do when it runs (see ``clock``).
-        if source != article.status or self.transition.reschedules:
+        if schedule_changed:
             clock.schedule_on_commit(article)
         return event
 

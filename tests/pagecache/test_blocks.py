@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import RequestFactory
 
 import pagecache
-from pagecache import store
+from pagecache import versions
 from tests.pagecache.support import block
 
 pytestmark = pytest.mark.django_db
@@ -53,14 +53,13 @@ def test_a_block_is_not_kept_if_an_invalidation_lands_while_its_new_tags_get_ver
         renders.append("block")
         return f"<p>v{len(renders)}</p>", {"thing:new"}
 
-    real_add = cache.add
+    real_set_to_clock = versions.set_to_clock
 
-    def add_during_a_commit(key, value, timeout=None):
-        if key == store.TAG_PREFIX + "thing:new":
-            pagecache.invalidate("thing:new")  # the change commits between the check and the add
-        return real_add(key, value, timeout)
+    def set_to_clock_after_a_commit(cache, clock_key, keys):
+        pagecache.invalidate("thing:new")  # the change commits between the check and the versions
+        return real_set_to_clock(cache, clock_key, keys)
 
-    with mock.patch.object(cache, "add", side_effect=add_during_a_commit):
+    with mock.patch.object(versions, "set_to_clock", side_effect=set_to_clock_after_a_commit):
         pagecache.cached_blocks([("block", render)])
     pagecache.cached_blocks([("block", render)])
 

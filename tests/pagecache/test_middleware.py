@@ -7,12 +7,13 @@ from unittest import mock
 import pytest
 from cachetools import LRUCache
 from django.core.cache import cache
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import timezone
 from django.utils.http import quote_etag
 
 import pagecache
-from pagecache import blocks, middleware, store
+from pagecache import blocks, middleware, registry, store
 from tests.pagecache import urls
 from tests.pagecache.support import SCHEDULE, block, page_key, remaining_ttl
 
@@ -125,21 +126,53 @@ def test_once_the_moment_passes_the_next_one_bounds_what_is_kept(client):
     assert 49 <= remaining_ttl(blocks.BLOCK_PREFIX + "menu") <= 50  # until now + 60 s, not 5
 
 
-def test_any_change_makes_the_next_scheduled_moment_be_asked_again(client):
+def test_a_schedule_change_makes_the_next_scheduled_moment_be_asked_again(client):
     key = page_key(client, "/tagged/a/")
     assert remaining_ttl(key) > 290  # nothing scheduled: the whole TTL
 
     SCHEDULE.append(timezone.now() + timedelta(seconds=30))  # an editor schedules an embargo...
-    pagecache.invalidate("thing:a")  # ...and its commit invalidates what it touches
+    pagecache.invalidate("thing:a", pagecache.SCHEDULES)  # ...and its commit invalidates what it touches
 
     assert remaining_ttl(page_key(client, "/tagged/a/")) <= 30
+
+
+def test_the_next_scheduled_moment_is_asked_once_until_a_schedule_changes(client):
+    client.get("/tagged/a/")  # the schedules have a version from here on
+    asked = []
+    with mock.patch.object(registry.schedules, "next_change", side_effect=lambda now: asked.append(now)):
+        client.get("/tagged/a/")
+        pagecache.invalidate("thing:b")  # a change that schedules nothing
+        client.get("/tagged/b/")
+        client.get("/tagged/c/")
+        assert len(asked) == 1
+
+        pagecache.invalidate(pagecache.SCHEDULES)
+        client.get("/tagged/d/")
+        assert len(asked) == 2
+
+
+def test_the_next_scheduled_moment_asked_later_is_not_used_for_a_request_that_started_before():
+    # A request that started before an embargo lifted must not be kept by an answer asked after.
+    start = timezone.now()
+    lift = start + timedelta(seconds=10)
+    SCHEDULE.extend([lift, start + timedelta(seconds=120)])
+    early = pagecache.Start(store.clock(cache), start)
+    pagecache.cached_blocks([block("first", {"section:1"}, [])])  # the schedules have a version
+
+    with mock.patch.object(timezone, "now", return_value=lift + timedelta(seconds=1)):
+        pagecache.cached_blocks([block("late", {"section:1"}, [])])  # asks from after the lift
+    with mock.patch.object(timezone, "now", return_value=lift - timedelta(seconds=5)):
+        pagecache.cached_blocks([block("early", {"section:1"}, [])], since=early)
+
+    assert remaining_ttl(blocks.BLOCK_PREFIX + "late") > 100
+    assert remaining_ttl(blocks.BLOCK_PREFIX + "early") <= 5
 
 
 def test_what_was_rendered_before_a_scheduled_change_is_not_kept_after_it():
     start = timezone.now()
     lift = start + timedelta(seconds=1)
     SCHEDULE.append(lift)
-    since = pagecache.Start(cache.get(store.GENERATION_KEY), start)
+    since = pagecache.Start(store.clock(cache), start)
 
     def render():  # read the database before the embargo lifted, stored just after
         return "<p>without the embargoed story</p>", {"section:1"}
@@ -159,14 +192,61 @@ def test_a_hit_reads_the_cache_once(client):
     get_many.assert_called_once()
 
 
-def test_a_page_rendered_during_an_invalidation_is_not_stored(client):
+def test_a_page_rendered_while_an_unrelated_thing_changed_is_stored(client):
+    client.get("/changing/")
+    pagecache.invalidate("thing:a")  # the page is rendered again...
+    urls.CHANGING["while_rendering"] = lambda: pagecache.invalidate("thing:other")  # ...as this changes
+    client.get("/changing/")
+    urls.CHANGING["while_rendering"] = None
+
+    assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+
+
+def test_a_page_rendered_while_something_it_shows_changed_is_not_stored(client):
     # The page read the database before the change committed; storing it could keep the old story.
-    urls.CHANGING["while_rendering"] = lambda: pagecache.invalidate("thing:other")
+    urls.CHANGING["while_rendering"] = lambda: pagecache.invalidate("thing:a")
     client.get("/changing/")
     urls.CHANGING["while_rendering"] = None
 
     assert client.get("/changing/")["X-Page-Cache"] == "MISS"
     assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+
+
+def test_a_tag_declared_late_in_the_render_is_checked_from_the_start(client):
+    # The page's tags are known only once it is rendered: one whose version this request never
+    # read before, and which moved while it rendered, still refuses the store.
+    client.get("/changing/")  # stored with thing:a alone: its versions are known
+    pagecache.invalidate("thing:a")
+    urls.CHANGING["tags"] = ["thing:a", "thing:new"]
+    urls.CHANGING["while_rendering"] = lambda: pagecache.invalidate("thing:new")
+    client.get("/changing/")
+    urls.CHANGING["while_rendering"] = None
+
+    assert client.get("/changing/")["X-Page-Cache"] == "MISS"
+    assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+
+
+def test_no_page_is_stored_from_data_older_than_a_version_it_carries(client):
+    """
+    Whatever moves while a page renders, what is stored never carries a version newer than the
+    data it was rendered from: each render shows the "data" as it was when the request started.
+    """
+    data = {"thing:a": 0, "thing:b": 0, "thing:c": 0}
+    changes = iter([["thing:b"], [], ["thing:a", "thing:c"], ["thing:other"], ["thing:c"], [], ["thing:a"]])
+
+    def view(request):
+        seen = dict(data)  # read at the start of the render
+        for name in next(changes, []):  # an editor commits, and the purge lands, meanwhile
+            data[name] += 1
+            pagecache.invalidate(name)
+        response = pagecache.tag(HttpResponse(repr(sorted(seen.items()))), *seen)
+        return response
+
+    page_cache = middleware.PageCacheMiddleware(view)
+    for _ in range(10):
+        response = page_cache(RequestFactory().get("/changing/"))
+        if response["X-Page-Cache"] == "HIT":
+            assert response.content.decode() == repr(sorted(data.items())), "a stale page was kept"
 
 
 def test_a_page_whose_tags_changed_is_checked_against_its_new_tags(client):

@@ -1,4 +1,4 @@
-"""The store: tag versions and the generation, and each process's memory of pages' tags."""
+"""The store: tag versions and the version clock, and each process's memory of pages' tags."""
 
 from unittest import mock
 
@@ -13,18 +13,43 @@ from tests.pagecache import urls
 pytestmark = pytest.mark.django_db
 
 
-def test_a_page_rendered_while_the_generation_was_evicted_is_not_stored(client):
-    # A file cache culls entries at random, Redis may evict them: the generation included.
-    def change_then_evict():
-        pagecache.invalidate("thing:a")
-        cache.delete(store.GENERATION_KEY)
+TAG_A = store.TAG_PREFIX + "thing:a"
 
-    urls.CHANGING["while_rendering"] = change_then_evict
+
+@pytest.mark.parametrize("dropped", [[TAG_A], [store.CLOCK_KEY], [TAG_A, store.CLOCK_KEY]])
+def test_a_page_whose_tag_moved_and_was_dropped_while_it_rendered_is_not_stored(client, dropped):
+    # A file cache culls entries at random, Redis may evict them: versions and the clock included.
+    def change_then_drop():
+        pagecache.invalidate("thing:a")
+        cache.delete_many(dropped)
+
+    urls.CHANGING["while_rendering"] = change_then_drop
     client.get("/changing/")
     urls.CHANGING["while_rendering"] = None
 
     assert client.get("/changing/")["X-Page-Cache"] == "MISS"
     assert client.get("/changing/")["X-Page-Cache"] == "HIT"
+
+
+def test_the_clock_started_again_is_ahead_of_every_version_handed_out():
+    pagecache.invalidate("thing:a")
+    moved = cache.get(store.TAG_PREFIX + "thing:a")
+    cache.delete(store.CLOCK_KEY)
+
+    assert store.clock(cache) > moved
+    pagecache.invalidate("thing:a")
+    assert cache.get(store.TAG_PREFIX + "thing:a") > moved
+
+
+def test_a_version_never_goes_down():
+    pagecache.invalidate("thing:a")
+    moved = cache.get(store.TAG_PREFIX + "thing:a")
+    cache.set(store.CLOCK_KEY, 1, None)  # a clock dropped and started by a process whose time is behind
+
+    pagecache.invalidate("thing:a")
+
+    assert cache.get(store.TAG_PREFIX + "thing:a") >= moved
+    assert store.clock(cache) > 1
 
 
 def test_the_pages_read_most_recently_stay_one_round_trip(client):
