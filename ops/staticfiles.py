@@ -41,3 +41,4 @@ class ForgivingManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
                     name,
                 )
             return name
+
