@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import selectors, workflow
@@ -273,3 +275,51 @@ def test_next_visibility_change_is_the_first_embargo_take_down_or_pick_window_ed
     workflow.publish(article=embargoed, user=EditorFactory())
     assert selectors.next_visibility_change(now=now) == in_minutes[1]
     assert selectors.next_visibility_change(now=in_minutes[1]) == in_minutes[2]
+
+
+def test_next_visibility_change_probes_the_schedule_indexes_on_postgresql():
+    """
+    The shape of the issue's newsroom: thousands of live stories, all with an embargo time in the
+    past and most with a take-down time far ahead, and a few still embargoed. Each story time is
+    found by a probe of its partial index (article_embargoes, article_take_downs), never by a
+    scan of the live stories; the planner chooses, from the table's real statistics.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("the query plan is PostgreSQL's")
+    now = timezone.now()
+    section = SectionFactory()
+    live = [
+        ArticleFactory.build(
+            section=section,
+            status=Article.Status.PUBLISHED,
+            written_at=now - datetime.timedelta(minutes=n),
+            publish_at=now - datetime.timedelta(minutes=n),
+            expire_at=now + datetime.timedelta(days=365, minutes=n) if n % 5 else None,
+        )
+        for n in range(1, 20_001)
+    ]
+    embargoed = [
+        ArticleFactory.build(
+            section=section,
+            status=Article.Status.SCHEDULED,
+            written_at=now + datetime.timedelta(hours=n),
+            publish_at=now + datetime.timedelta(hours=n),
+        )
+        for n in range(1, 4)
+    ]
+    Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Article._meta.db_table}")
+
+    with CaptureQueriesContext(connection) as queries:
+        assert selectors.next_visibility_change(now=now) == embargoed[0].publish_at
+
+    story_queries = [query["sql"] for query in queries if Article._meta.db_table in query["sql"]]
+    plans = []
+    with connection.cursor() as cursor:
+        for sql in story_queries:
+            cursor.execute(f"EXPLAIN {sql}")
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert len(plans) == 2
+    assert "article_embargoes" in plans[0] and "article_take_downs" in plans[1], plans
+    assert all("Seq Scan" not in plan and "Limit" in plan for plan in plans), plans
