@@ -43,6 +43,12 @@ _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     # Background tasks that failed after their retries (renditions, emails, purges): the desk
     # must see them, with their tracebacks, in the admin (ops/tasks.py).
     "django_tasks_database.view_dbtaskresult",
+    # The breaking-news banner (banners/): editors set it, reporters never.
+    "banners.add_banner",
+    "banners.change_banner",
+    "banners.delete_banner",
+    "banners.view_banner",
+    "banners.view_bannerevent",
 ]
 _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "add_editorspick",

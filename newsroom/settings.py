@@ -166,6 +166,8 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # The breaking-news banner on reader pages, set by editors (banners/).
+    "banners",
     # Notifications that reach people: each person's inbox in the admin, and emails (inbox/).
     "inbox",
     # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).

@@ -174,8 +174,8 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
                 wanted |= Q(pk__in=named)
             queryset = queryset.filter(wanted)
         may_have_duplicates = False
-        # Autocomplete for an Editor's Pick offers only stories readers can see.
-        if request.GET.get("model_name") == "editorspick":
+        # Autocomplete for an Editor's Pick or a breaking-news banner offers only stories readers can see.
+        if request.GET.get("model_name") in ("editorspick", "banner"):
             queryset = queryset.published()
         return queryset, may_have_duplicates
 
