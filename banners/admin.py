@@ -87,4 +87,3 @@ class BannerEventAdmin(HostileInputSafe, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-

@@ -65,9 +65,8 @@ class Banner(models.Model):
 
     def clean(self):
         if self.article_id and not Article.objects.published().filter(pk=self.article_id).exists():
-            raise ValidationError(
-                {"article": f"“{self.article}” is not published: a banner can only link to a story readers can see."}
-            )
+            refusal = f"“{self.article}” is not published: a banner links only to a story readers can see."
+            raise ValidationError({"article": refusal})
 
 
 def describe_scope(section):
@@ -92,7 +91,9 @@ class BannerEvent(AppendOnlyModel):
     article = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="story"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     detail = models.CharField(max_length=600, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

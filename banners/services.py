@@ -86,7 +86,8 @@ def _check_permission(user, action):
 
 
 def _locked(banner):
-    current = Banner.objects.select_for_update().select_related("article", "section").filter(pk=banner.pk).first()
+    locked = Banner.objects.select_for_update().select_related("article", "section")
+    current = locked.filter(pk=banner.pk).first()
     if current is None:
         raise BannerError("This banner has been ended meanwhile: set a new one if it is still needed.")
     return current

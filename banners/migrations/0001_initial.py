@@ -8,45 +8,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('articles', '0018_inline_photo_uses'),
+        ("articles", "0018_inline_photo_uses"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BannerEvent',
+            name="BannerEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('created', 'Created'), ('changed', 'Changed'), ('ended', 'Ended')], max_length=16)),
-                ('banner_number', models.PositiveIntegerField(db_index=True)),
-                ('scope', models.CharField(help_text="Site-wide, or the section's name then.", max_length=120)),
-                ('detail', models.CharField(blank=True, max_length=600)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('article', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article', verbose_name='story')),
-                ('section', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("created", "Created"), ("changed", "Changed"), ("ended", "Ended")],
+                        max_length=16,
+                    ),
+                ),
+                ("banner_number", models.PositiveIntegerField(db_index=True)),
+                (
+                    "scope",
+                    models.CharField(help_text="Site-wide, or the section's name then.", max_length=120),
+                ),
+                ("detail", models.CharField(blank=True, max_length=600)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="articles.article",
+                        verbose_name="story",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="articles.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Banner',
+            name="Banner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(help_text='One short line, e.g. “Polls close in the capital”.', max_length=120)),
-                ('starts_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='shows from')),
-                ('expires_at', models.DateTimeField(verbose_name='until')),
-                ('article', models.ForeignKey(help_text='The story the banner links to: one readers can see.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.article', verbose_name='story')),
-                ('section', models.ForeignKey(blank=True, help_text='Empty: every page. A section: its pages and its stories.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.section')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "text",
+                    models.CharField(
+                        help_text="One short line, e.g. “Polls close in the capital”.", max_length=120
+                    ),
+                ),
+                (
+                    "starts_at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="shows from"),
+                ),
+                ("expires_at", models.DateTimeField(verbose_name="until")),
+                (
+                    "article",
+                    models.ForeignKey(
+                        help_text="The story the banner links to: one readers can see.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="articles.article",
+                        verbose_name="story",
+                    ),
+                ),
+                (
+                    "section",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: every page. A section: its pages and its stories.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="articles.section",
+                    ),
+                ),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('section'), nulls_first=True)],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.comparison.Coalesce('section', models.Value(0)), name='banner_one_per_scope', violation_error_message='There is already a banner for this scope (site-wide, or this section): only one shows at a time. Change or end that banner instead.'), models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('starts_at'))), name='banner_expires_after_start', violation_error_message='A banner must expire after it starts.')],
+                "ordering": [models.OrderBy(models.F("section"), nulls_first=True)],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.comparison.Coalesce("section", models.Value(0)),
+                        name="banner_one_per_scope",
+                        violation_error_message="There is already a banner for this scope (site-wide, or this section): only one shows at a time. Change or end that banner instead.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("expires_at__gt", models.F("starts_at"))),
+                        name="banner_expires_after_start",
+                        violation_error_message="A banner must expire after it starts.",
+                    ),
+                ],
             },
         ),
     ]
