@@ -22,6 +22,8 @@ class BannerAdmin(HostileInputSafe, admin.ModelAdmin):
     list_select_related = ["article", "section"]
     fields = ["text", "article", "section", "starts_at", "expires_at"]
     autocomplete_fields = ["article"]
+    # No "delete selected": a banner is ended one at a time, from its delete button, each audited.
+    actions = None
 
     def get_queryset(self, request):
         visible = Article.objects.published().filter(pk=OuterRef("article_id"))
@@ -46,12 +48,6 @@ class BannerAdmin(HostileInputSafe, admin.ModelAdmin):
         if not banner.story_visible:
             return "No: its story is not published"
         return f"Yes, until {services.local_time(banner.expires_at)}"
-
-    def get_actions(self, request):
-        # Ending is one banner at a time, from its delete button: each end is audited.
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

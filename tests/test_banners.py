@@ -1,4 +1,4 @@
-"""The banner's model, constraints, services and audit trail (banners/models.py, services.py, selectors.py)."""
+"""The banner: its constraints, services, audit trail and selectors (banners/)."""
 
 from datetime import timedelta
 
