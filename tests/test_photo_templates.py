@@ -254,7 +254,9 @@ def story_with_everything(count, body):
 
 
 @pytest.mark.parametrize("count", [0, 5])
-def test_article_page_budget_is_seven_queries_without_body_photos(client, django_assert_max_num_queries, count):
+def test_article_page_budget_is_seven_queries_without_body_photos(
+    client, django_assert_max_num_queries, count
+):
     article = story_with_everything(count, "<p>No photos in this report.</p>")
 
     with django_assert_max_num_queries(7):  # the breaking-news banner's is one of them
