@@ -86,7 +86,7 @@ def _check_permission(user, action):
 
 
 def _locked(banner):
-    locked = Banner.objects.select_for_update().select_related("article", "section")
+    locked = Banner.objects.select_for_update(of=("self",)).select_related("article", "section")
     current = locked.filter(pk=banner.pk).first()
     if current is None:
         raise BannerError("This banner has been ended meanwhile: set a new one if it is still needed.")
