@@ -35,17 +35,6 @@ def newsroom():
     }
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a change's on-commit callbacks (the page cache's invalidations), as a real commit would."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def region(client, url):
     """The banner region of ``url`` as a reader gets it ("" without one)."""
     html = client.get(url).content.decode()
