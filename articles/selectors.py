@@ -374,6 +374,12 @@ def sitemap_sections():
     return section_list().annotate(newest=_newest_story(section=OuterRef("pk")))
 
 
+def sitemap_topics():
+    """Every topic by name, with ``newest``: when its newest story was published (or None)."""
+    filed = ArticleTopic.objects.filter(topic=OuterRef(OuterRef("pk"))).values("article")
+    return topic_list().annotate(newest=_newest_story(pk__in=filed))
+
+
 def sitemap_authors():
     """
     The authors with at least one published story (an author page with none is empty), by name.
