@@ -120,9 +120,15 @@ def test_a_damaged_recording_is_refused(data):
 
 
 def test_a_recording_is_stored_under_a_name_of_its_own_with_its_facts():
-    recording = recordings.audio_create(content=wav_bytes(2), name="../evil.mp3", title="Report", credit="NWR")
+    recording = recordings.audio_create(
+        content=wav_bytes(2), name="../evil.mp3", title="Report", credit="NWR"
+    )
     assert recording.recording.name.startswith("audio/") and recording.recording.name.endswith(".wav")
-    assert (recording.mime_type, round(recording.duration), recording.size) == ("audio/wav", 2, len(wav_bytes(2)))
+    assert (recording.mime_type, round(recording.duration), recording.size) == (
+        "audio/wav",
+        2,
+        len(wav_bytes(2)),
+    )
 
 
 def test_the_demo_recordings_are_real_short_wav_files():
@@ -145,7 +151,9 @@ def test_iso_and_clock_durations():
 def add_recording(client, data, name="report.mp3"):
     client.force_login(EditorFactory())
     upload = SimpleUploadedFile(name, data, content_type="audio/mpeg")
-    return client.post("/admin/articles/audio/add/", {"recording": upload, "title": "Report", "credit": "NWR"})
+    return client.post(
+        "/admin/articles/audio/add/", {"recording": upload, "title": "Report", "credit": "NWR"}
+    )
 
 
 def test_the_admin_saves_an_accepted_upload(client):
