@@ -47,13 +47,12 @@ class UploadSizeLimitHandler(FileUploadHandler):
     """
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        largest = max(validators.max_upload_bytes(), audio.max_audio_bytes())
-        self.request_too_large = bool(content_length) and content_length > largest + REQUEST_OVERHEAD
+        self.request_length = content_length  # (new_file sets content_length: the file's)
 
     def new_file(self, field_name, *args, **kwargs):
         super().new_file(field_name, *args, **kwargs)
         self.limit, self.refusal = _limit(field_name)
-        if self.request_too_large:
+        if self.request_length and self.request_length > self.limit + REQUEST_OVERHEAD:
             self._refuse()
 
     def receive_data_chunk(self, raw_data, start):
