@@ -5,9 +5,9 @@ shows its refusals as field errors first (the model's ``clean`` and constraints,
 service checks again on the locked row).
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponseRedirect
 from django.utils import timezone
 
 from articles.admin.mixins import HostileInputSafe
@@ -54,9 +54,22 @@ class BannerAdmin(HostileInputSafe, admin.ModelAdmin):
             return super().changeform_view(request, object_id, form_url, extra_context)
         except services.BannerError as error:
             # Refused on the locked row after the form passed: someone else changed the scope
-            # meanwhile. Nothing was saved (the admin's transaction rolled back).
-            self.message_user(request, f"The banner was not saved: {error}", messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
+            # meanwhile. Nothing was saved (the admin's transaction rolled back). The form comes
+            # back with what was typed and the refusal as its error; nothing is saved this time.
+            request.banner_refusal = str(error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "banner_refusal", None)
+        if refusal is None:
+            return form
+
+        class RefusedForm(form):
+            def clean(self):
+                raise ValidationError(f"The banner was not saved: {refusal}")
+
+        return RefusedForm
 
     def save_model(self, request, obj, form, change):
         services.banner_save(user=request.user, banner=obj)

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from banners import services
 from banners.models import Banner, BannerEvent
 from tests.factories import (
     ArticleFactory,
@@ -110,3 +111,24 @@ def test_the_admin_never_shows_the_banner_region(client):
 
     for url in [reverse("admin:index"), reverse("admin:banners_banner_changelist")]:
         assert 'class="breaking-news"' not in client.get(url).content.decode()
+
+
+def test_a_banner_refused_after_its_form_passed_comes_back_with_what_was_typed(client, monkeypatch):
+    # Another editor set this scope's banner between the form's checks and the locked save: the
+    # service refuses, and the form is shown again with what was typed and why, nothing saved.
+    story = PublishedArticleFactory()
+    client.force_login(EditorFactory())
+
+    def refused(*, user, banner):
+        raise services.BannerError("another banner already shows there")
+
+    monkeypatch.setattr(services, "banner_save", refused)
+
+    response = client.post(reverse(ADD), form_data(story, text="Polls close early"))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The banner was not saved: another banner already shows there"
+    ]
+    assert 'value="Polls close early"' in response.content.decode()
+    assert not Banner.objects.exists()
