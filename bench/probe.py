@@ -138,7 +138,8 @@ def live():
         user = _editor()
         coverage = actions.start_coverage(user=user, article=article)
         for number in range(1, LIVE_POSTS + 1):
-            actions.add_post(user=user, coverage=coverage, title=f"Update {number}", body=f"<p>Post {number}.</p>")
+            body = f"<p>Post {number}.</p>"
+            actions.add_post(user=user, coverage=coverage, title=f"Update {number}", body=body)
     return {
         "live_pk": article.pk,
         "live_page": article.get_absolute_url(),
@@ -152,7 +153,8 @@ def post(pk):
     from live.models import LiveCoverage  # noqa: PLC0415
 
     marker = f"posted {time.time():.3f}"
-    actions.add_post(user=_editor(), coverage=LiveCoverage.objects.get(article_id=pk), body=f"<p>{marker}</p>")
+    coverage = LiveCoverage.objects.get(article_id=pk)
+    actions.add_post(user=_editor(), coverage=coverage, body=f"<p>{marker}</p>")
     return {"marker": marker, "committed_at": time.time()}
 
 

@@ -26,7 +26,7 @@ TARGETS = {
         1.0,
         "max",
     ),
-    "lc_vs_la": ("(lc) live update endpoint, cached, via gunicorn ≥ 85 % of (la) bare view, req/s", 0.85, "min"),
+    "lc_vs_la": ("(lc) live update endpoint, cached, via gunicorn ≥ 85 % of (la) bare view", 0.85, "min"),
     "lv_vs_lb": ("(lv) live update endpoint via Varnish ≥ 80 % of (lb) its static copy, req/s", 0.80, "min"),
     "live_fresh": (
         "new post → in the live update endpoint via gunicorn and Varnish ≤ 1 s (pages poll it every 15 s)",
@@ -220,8 +220,9 @@ def markdown(label, results):
         "“other load”: CPU cores the rest of the machine (anything but gunicorn, the bench database's "
         "PostgreSQL backends, Redis, nginx, Varnish and wrk) used during the reported round, of 2: other "
         "work on a shared machine. The table reports each scenario's quietest round; the two scenarios "
-        "a target compares (a and c, b and d and v, la and lc, lb and lv, g1 and the deep page) ran back to back and are reported "
-        "from the same round. CPU per request is read from /proc and divided by the requests served.",
+        "a target compares (a and c, b and d and v, la and lc, lb and lv, g1 and the deep page) ran back to "
+        "back and are reported from the same round. CPU per request is read from /proc and divided by "
+        "the requests served.",
         "",
         f"Gunicorn workers after the run: {memory} RSS.",
         "",
@@ -263,8 +264,8 @@ def markdown(label, results):
         each = ", ".join(f"{server} {_seconds(s)}" for server, s in live["seconds_until_visible"].items())
         lines += [
             "",
-            f"Freshness of a live story: after a new post, its update endpoint ({live['endpoint']}) showed it "
-            f"via {each}; a polling page shows it at its next poll (every 15 s).",
+            f"Freshness of a live story: after a new post, its update endpoint ({live['endpoint']}) "
+            f"showed it via {each}; a polling page shows it at its next poll (every 15 s).",
         ]
     hits = results.get("edge_hit_ratio")
     if hits:

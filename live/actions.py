@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
 
+import pagecache
 from articles import cachetags
 from articles.html import clean_html
 from articles.models import Article, WorkflowEvent
 from articles.permissions import is_editor
 from live.models import LiveCoverage, LivePost, LivePostRevision
-import pagecache
 
 POST_PERMISSION = "live.add_livepost"
 
@@ -159,7 +159,12 @@ def set_approval(*, user, coverage, required):
         coverage.reporter_posts_need_approval = required
         coverage.save(update_fields=["reporter_posts_need_approval"])
         state = "need" if required else "no longer need"
-        _record(coverage.article, user=user, action="live_approval_changed", comment=f"Reporters' posts {state} approval")
+        _record(
+            coverage.article,
+            user=user,
+            action="live_approval_changed",
+            comment=f"Reporters' posts {state} approval",
+        )
     return coverage
 
 
@@ -198,7 +203,13 @@ def add_post(*, user, coverage, body, title="", authors=(), photo=None, key_even
             _unpin_others(coverage, post)
         _snapshot(post, user=user, now=now)
         waiting = "" if at_once else " (waiting for approval)"
-        _record(coverage.article, user=user, action="live_post_added", comment=f"Added {_describe(post)}{waiting}", now=now)
+        _record(
+            coverage.article,
+            user=user,
+            action="live_post_added",
+            comment=f"Added {_describe(post)}{waiting}",
+            now=now,
+        )
         if at_once:
             _refresh_stream(coverage.article)
     return post
@@ -225,7 +236,13 @@ def approve_post(*, user, post):
         post.version += 1
         post.save(update_fields=["approved_at", "posted_at", "approved_by", "version"])
         _snapshot(post, user=user, now=now)
-        _record(coverage.article, user=user, action="live_post_approved", comment=f"Approved {_describe(post)}", now=now)
+        _record(
+            coverage.article,
+            user=user,
+            action="live_post_approved",
+            comment=f"Approved {_describe(post)}",
+            now=now,
+        )
         _refresh_stream(coverage.article)
     return post
 
@@ -257,7 +274,11 @@ def edit_post(
         if pinned:
             _unpin_others(coverage, post)
         _snapshot(post, user=user, now=now)
-        what = f"Corrected {_describe(post)}: {correction_note}" if "corrected_at" in changed else f"Edited {_describe(post)}"
+        what = (
+            f"Corrected {_describe(post)}: {correction_note}"
+            if "corrected_at" in changed
+            else f"Edited {_describe(post)}"
+        )
         _record(coverage.article, user=user, action="live_post_edited", comment=what, now=now)
         if post.is_approved:
             _refresh_stream(coverage.article)

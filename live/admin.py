@@ -112,7 +112,9 @@ class LiveCoverageAdmin(HostileInputSafe, admin.ModelAdmin):
                 post = get_object_or_404(LivePost, pk=request.POST.get("post"), coverage=coverage)
                 action = actions.approve_post if what == "approve" else actions.delete_post
                 action(user=request.user, post=post)
-                self.message_user(request, f"Post {'approved' if what == 'approve' else 'deleted'}.", messages.SUCCESS)
+                self.message_user(
+                    request, f"Post {'approved' if what == 'approve' else 'deleted'}.", messages.SUCCESS
+                )
             elif what == "approval":
                 required = request.POST.get("required") == "1"
                 actions.set_approval(user=request.user, coverage=coverage, required=required)
@@ -129,7 +131,9 @@ class LiveCoverageAdmin(HostileInputSafe, admin.ModelAdmin):
 
     def edit_post_view(self, request, object_id, post_pk):
         """Edit one post (a correction note for a post already out)."""
-        post = get_object_or_404(LivePost.objects.select_related("coverage__article"), pk=post_pk, coverage_id=object_id)
+        post = get_object_or_404(
+            LivePost.objects.select_related("coverage__article"), pk=post_pk, coverage_id=object_id
+        )
         if not actions.can_change_post(request.user, post):
             raise PermissionDenied
         correcting = post.is_approved

@@ -12,15 +12,51 @@ LIVE_STORY_SLUG = "storm-diverts-shipping"
 
 # (hours ago, title, text, key event, pinned), oldest first.
 POSTS = [
-    (6.0, "Storm warning raised", "The weather agency raised its warning to the highest level for the strait.", True, False),
+    (
+        6.0,
+        "Storm warning raised",
+        "The weather agency raised its warning to the highest level for the strait.",
+        True,
+        False,
+    ),
     (5.2, "", "Harbour pilots say the first container ships are slowing outside the lane.", False, False),
-    (4.5, "Shipping lane closed", "The maritime authority closed the lane to vessels over 5,000 tonnes until further notice.", True, False),
+    (
+        4.5,
+        "Shipping lane closed",
+        "The maritime authority closed the lane to vessels over 5,000 tonnes until further notice.",
+        True,
+        False,
+    ),
     (3.6, "", "Ferries to the outer islands are cancelled for the rest of the day.", False, False),
-    (2.8, "Winds reach 110 km/h", "Gusts of 110 km/h were recorded at the lighthouse on Gull Point.", False, False),
-    (1.7, "", "The coast guard says two fishing boats that reported engine trouble are now in port.", False, False),
-    (0.9, "What we know so far", "The lane is closed, ferries are cancelled and no injuries have been reported. "
-     "Follow this page for updates through the night.", False, True),
-    (0.3, "Ships anchored off Port Halden", "Eleven ships are now at anchor off Port Halden waiting for the lane to reopen.", False, False),
+    (
+        2.8,
+        "Winds reach 110 km/h",
+        "Gusts of 110 km/h were recorded at the lighthouse on Gull Point.",
+        False,
+        False,
+    ),
+    (
+        1.7,
+        "",
+        "The coast guard says two fishing boats that reported engine trouble are now in port.",
+        False,
+        False,
+    ),
+    (
+        0.9,
+        "What we know so far",
+        "The lane is closed, ferries are cancelled and no injuries have been reported. "
+        "Follow this page for updates through the night.",
+        False,
+        True,
+    ),
+    (
+        0.3,
+        "Ships anchored off Port Halden",
+        "Eleven ships are now at anchor off Port Halden waiting for the lane to reopen.",
+        False,
+        False,
+    ),
 ]
 
 

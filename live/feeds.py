@@ -5,7 +5,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from articles.cachetags import SITE, article as article_tag
+from articles.cachetags import SITE
+from articles.cachetags import article as article_tag
 from articles.feeds import xml_safe
 from articles.models import Article
 from live import selectors
@@ -23,7 +24,9 @@ class LivePostsFeed(Feed):
 
     def get_object(self, request, article_pk):
         published = Article.objects.published().filter(pk=article_pk).values("pk")
-        coverage = LiveCoverage.objects.select_related("article__section").filter(article__in=published).first()
+        coverage = (
+            LiveCoverage.objects.select_related("article__section").filter(article__in=published).first()
+        )
         if coverage is None:
             raise Http404("No such live story.")
         return coverage

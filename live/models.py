@@ -109,7 +109,9 @@ class LivePostRevision(AppendOnlyModel):
     outlives the post: a deleted post's revisions keep its id, so no constraint ties them to it.
     """
 
-    post = models.ForeignKey(LivePost, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions")
+    post = models.ForeignKey(
+        LivePost, on_delete=models.DO_NOTHING, db_constraint=False, related_name="revisions"
+    )
     content = models.JSONField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

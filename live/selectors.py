@@ -74,7 +74,9 @@ def published_post(pk):
 
 def last_updated(coverage):
     """When the stream last changed for readers: the newest post's time, else the coverage start."""
-    times = LivePost.objects.published().filter(coverage=coverage).aggregate(
-        posted=Max("posted_at"), corrected=Max("corrected_at")
+    times = (
+        LivePost.objects.published()
+        .filter(coverage=coverage)
+        .aggregate(posted=Max("posted_at"), corrected=Max("corrected_at"))
     )
     return max(moment for moment in (*times.values(), coverage.started_at, coverage.ended_at) if moment)

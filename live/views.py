@@ -39,7 +39,11 @@ def updates(request, article_pk):
         "updated": datetime_attr(updated),
         "updated_text": updated_text(updated),
         "posts": [
-            {"id": post.pk, "version": post.version, "html": render_to_string("live/post.html", {"post": post})}
+            {
+                "id": post.pk,
+                "version": post.version,
+                "html": render_to_string("live/post.html", {"post": post}),
+            }
             for post in posts
         ],
     }

@@ -17,7 +17,9 @@ def live_story(*, posts=0, editor=None, **article):
     start = timezone.now() - datetime.timedelta(hours=posts)
     made = []
     for number in range(1, posts + 1):
-        post = actions.add_post(user=editor, coverage=coverage, title=f"Update {number}", body=f"<p>Text {number}.</p>")
+        post = actions.add_post(
+            user=editor, coverage=coverage, title=f"Update {number}", body=f"<p>Text {number}.</p>"
+        )
         LivePost.objects.filter(pk=post.pk).update(posted_at=start + datetime.timedelta(hours=number))
         made.append(post)
     return coverage, made, editor

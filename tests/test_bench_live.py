@@ -1,4 +1,4 @@
-"""The live update endpoint's scenarios of ``make bench`` (bench/run.py, bench/report.py): their pure logic."""
+"""The live update endpoint's scenarios of ``make bench`` (bench/run.py, bench/report.py): their logic."""
 
 import sys
 import types
@@ -35,7 +35,10 @@ def test_the_live_scenarios_measure_the_update_endpoint_beside_its_ceilings(benc
     plan = {scenario.key: scenario for scenario in run.scenarios(PAGES, OPTIONS)}
 
     assert plan["la"].url == plan["a"].url
-    assert plan["lc"].url == f"{run.GUNICORN_URL}/live-updates/42/" and plan["lc"].expect == ("X-Page-Cache", "HIT")
+    assert plan["lc"].url == f"{run.GUNICORN_URL}/live-updates/42/" and plan["lc"].expect == (
+        "X-Page-Cache",
+        "HIT",
+    )
     assert plan["lb"].url == f"{run.NGINX_STATIC_URL}/live-updates/42/"
     assert plan["lv"].url == f"{run.VARNISH_URL}/live-updates/42/" and plan["lv"].expect == ("X-Cache", "HIT")
     assert all(plan[key].cookie is None for key in ("la", "lc", "lb", "lv"))
@@ -65,7 +68,12 @@ def test_the_report_checks_the_live_targets(bench):
     results = {
         "scenarios": runs,
         "rss_after_mb": {"max": 90},
-        "freshness": {"live": {"endpoint": "/live-updates/42/", "seconds_until_visible": {"gunicorn": 0.05, "varnish": None}}},
+        "freshness": {
+            "live": {
+                "endpoint": "/live-updates/42/",
+                "seconds_until_visible": {"gunicorn": 0.05, "varnish": None},
+            }
+        },
     }
 
     targets = bench.report.targets(results)

@@ -83,7 +83,9 @@ def test_a_reporters_post_waits_for_an_editors_one_click_approval(client):
 
     assert approved.approved_by == editor and approved.posted_at == approved.approved_at
     assert [p["id"] for p in updates(client, coverage)["posts"]] == [post.pk]
-    assert WorkflowEvent.objects.filter(article_id=coverage.article_id, action="live_post_approved").count() == 1
+    assert (
+        WorkflowEvent.objects.filter(article_id=coverage.article_id, action="live_post_approved").count() == 1
+    )
 
 
 def test_a_story_can_let_reporters_posts_go_out_at_once():
@@ -102,7 +104,9 @@ def test_a_post_needs_text_and_its_html_is_cleaned_like_the_body():
 
     with pytest.raises(actions.LiveError, match="needs some text"):
         actions.add_post(user=editor, coverage=coverage, body="<p> </p><script>x</script>")
-    post = actions.add_post(user=editor, coverage=coverage, body='<p onclick="x()">Hi<script>alert(1)</script></p>')
+    post = actions.add_post(
+        user=editor, coverage=coverage, body='<p onclick="x()">Hi<script>alert(1)</script></p>'
+    )
 
     assert LivePost.objects.get(pk=post.pk).body == "<p>Hi</p>"
     assert LivePost.objects.count() == 1
@@ -127,7 +131,11 @@ def test_editing_a_post_is_audited_revisioned_and_a_correction_is_shown_as_such(
     coverage, [post], editor = live_story(posts=1)
 
     actions.edit_post(
-        user=editor, post=post, title="Update 1", body="<p>Twelve votes to three.</p>", correction_note="We said 13."
+        user=editor,
+        post=post,
+        title="Update 1",
+        body="<p>Twelve votes to three.</p>",
+        correction_note="We said 13.",
     )
 
     html = client.get(coverage.article.get_absolute_url()).content.decode()
@@ -218,7 +226,7 @@ def test_the_live_page_shows_live_the_newest_post_first_key_events_and_the_pinne
     assert f'href="#post-{first.pk}"' in key_events and "Polls close" in key_events
     assert f'id="pinned-post-{second.pk}"' in html[: html.index("data-live-stream")]
     assert 'data-live-running="true"' in html and 'data-live-poll="15.0"' in html
-    assert 'hidden>This live coverage has ended.' in html
+    assert "hidden>This live coverage has ended." in html
 
 
 def test_long_days_are_paged_and_a_posts_address_finds_its_page(client, settings):
@@ -277,9 +285,14 @@ def test_the_live_page_is_valid_html(client, settings):
     settings.NEWSROOM_LIVE_POSTS_PER_PAGE = 2
     coverage, [first, second, third], editor = live_story(posts=3)
     actions.edit_post(user=editor, post=first, title="Polls close", body="<p>Text 1.</p>", key_event=True)
-    actions.edit_post(user=editor, post=third, title="", body="<p>Text 3.</p>", pinned=True, correction_note="Fixed.")
+    actions.edit_post(
+        user=editor, post=third, title="", body="<p>Text 3.</p>", pinned=True, correction_note="Fixed."
+    )
     url = coverage.article.get_absolute_url()
-    pages = {"live page": client.get(url).content.decode(), "second page": client.get(url + "?page=2").content.decode()}
+    pages = {
+        "live page": client.get(url).content.decode(),
+        "second page": client.get(url + "?page=2").content.decode(),
+    }
     actions.close_coverage(user=editor, coverage=coverage)
     pages["ended"] = client.get(url).content.decode()
     assert "Polls close" in pages["live page"] and "This live coverage has ended." in pages["ended"]
@@ -363,14 +376,18 @@ def test_a_live_story_is_a_live_blog_posting_with_its_newest_posts(client):
     coverage, posts, editor = live_story(posts=2)
     url = coverage.article.get_absolute_url()
 
-    [live] = [data for data in json_ld(client.get(url).content.decode()) if data["@type"] == "LiveBlogPosting"]
+    [live] = [
+        data for data in json_ld(client.get(url).content.decode()) if data["@type"] == "LiveBlogPosting"
+    ]
 
     assert live["coverageStartTime"] and "coverageEndTime" not in live
     assert [update["headline"] for update in live["liveBlogUpdate"]] == ["Update 2", "Update 1"]
     assert live["liveBlogUpdate"][0]["url"].endswith(f"{url}#post-{posts[1].pk}")
 
     actions.close_coverage(user=editor, coverage=coverage)
-    [ended] = [data for data in json_ld(client.get(url).content.decode()) if data["@type"] == "LiveBlogPosting"]
+    [ended] = [
+        data for data in json_ld(client.get(url).content.decode()) if data["@type"] == "LiveBlogPosting"
+    ]
     assert ended["coverageEndTime"]
 
 

@@ -18,7 +18,7 @@ register = template.Library()
 
 @register.filter
 def live_running(article):
-    """``{% if article|live_running %}``: whether the story is live coverage still running (the LIVE label)."""
+    """``{% if article|live_running %}``: whether the story's live coverage runs (the LIVE label)."""
     coverage = selectors.coverage_of(article)
     return coverage is not None and coverage.is_running
 

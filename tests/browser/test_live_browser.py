@@ -52,7 +52,9 @@ def test_a_post_from_the_desk_appears_on_an_open_page_without_a_reload(new_page,
     expect(newest).to_contain_text("The count is complete.")
     expect(reader.locator("[data-live-status]")).to_have_text("1 new post")
     expect(reader.locator("[data-live-status]")).to_have_attribute("aria-live", "polite")
-    expect(reader).to_have_title("(1) Election night | " + coverage.article.section.name + " | Newsroom World Radio News")
+    expect(reader).to_have_title(
+        "(1) Election night | " + coverage.article.section.name + " | Newsroom World Radio News"
+    )
     assert reader.evaluate("() => window.notReloaded") is True
 
 
@@ -64,7 +66,9 @@ def test_a_reader_scrolled_down_gets_a_new_posts_button_and_is_not_moved(new_pag
     reader.evaluate("() => window.scrollBy(0, 2000)")
     scrolled = reader.evaluate("() => window.scrollY")
 
-    actions.add_post(user=editor, coverage=coverage, title="Turnout record", body="<p>Highest since 1992.</p>")
+    actions.add_post(
+        user=editor, coverage=coverage, title="Turnout record", body="<p>Highest since 1992.</p>"
+    )
 
     button = reader.get_by_role("button", name="1 new post")
     expect(button).to_be_visible()
@@ -100,7 +104,14 @@ def test_the_live_page_is_complete_without_javascript(new_page, story):
 def test_the_live_page_has_no_serious_axe_violations(new_page, story, axe_audit):
     coverage, [first, second], editor = story
     actions.edit_post(user=editor, post=first, title="Polls close", body="<p>Text 1.</p>", key_event=True)
-    actions.edit_post(user=editor, post=second, title="Update 2", body="<p>Text 2.</p>", pinned=True, correction_note="Fixed.")
+    actions.edit_post(
+        user=editor,
+        post=second,
+        title="Update 2",
+        body="<p>Text 2.</p>",
+        pinned=True,
+        correction_note="Fixed.",
+    )
     reader = new_page()
     reader.goto(coverage.article.get_absolute_url())
     actions.add_post(user=editor, coverage=coverage, title="Late news", body="<p>More.</p>")
