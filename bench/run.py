@@ -740,10 +740,13 @@ def _children_cpu():
     return usage.children_user + usage.children_system
 
 
-def freshness(pages, timeout=15.0):
-    """Publish an update of the measured story; how long until each server shows it."""
-    touched = probe("touch", str(pages["article_pk"]), timeout=120)
-    marker, committed = touched["marker"].encode(), touched["committed_at"]
+def seconds_until_shown(urls, changed, timeout):
+    """
+    ``{name: seconds}`` from the commit of ``changed`` (a probe's ``marker`` and ``committed_at``)
+    until each of ``urls`` (``{name: url}``) answers with the marker, polled every 20 ms, each on
+    its own so that a slow answer from one does not delay another; ``None``: not within ``timeout``.
+    """
+    marker, committed = changed["marker"].encode(), changed["committed_at"]
     deadline = time.monotonic() + timeout
 
     def poll(url):
@@ -753,10 +756,16 @@ def freshness(pages, timeout=15.0):
             time.sleep(0.02)
         return None
 
-    # Each server polled on its own, so that a slow render on one does not delay the other.
-    with concurrent.futures.ThreadPoolExecutor(len(SERVERS)) as pool:
-        futures = {name: pool.submit(poll, f"{base}{pages['article']}") for name, base in SERVERS.items()}
-        seen = {name: future.result() for name, future in futures.items()}
+    with concurrent.futures.ThreadPoolExecutor(len(urls)) as pool:
+        futures = {name: pool.submit(poll, url) for name, url in urls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def freshness(pages, timeout=15.0):
+    """Publish an update of the measured story; how long until each server shows it."""
+    touched = probe("touch", str(pages["article_pk"]), timeout=120)
+    urls = {name: f"{base}{pages['article']}" for name, base in SERVERS.items()}
+    seen = seconds_until_shown(urls, touched, timeout)
     return {
         "change": "“Publish update” (a minor correction of the headline) of the measured story, "
         "through the workflow",
@@ -772,23 +781,11 @@ def live_freshness(pages, timeout=15.0):
     poll, at most one interval (15 s) after that.
     """
     endpoint = pages["live_updates"]
-    for base in (GUNICORN_URL, VARNISH_URL):  # kept before the post
-        fetch(f"{base}{endpoint}")
+    urls = {"gunicorn": f"{GUNICORN_URL}{endpoint}", "varnish": f"{VARNISH_URL}{endpoint}"}
+    for url in urls.values():  # kept before the post
+        fetch(url)
     posted = probe("post", str(pages["live_pk"]), timeout=120)
-    marker, committed = posted["marker"].encode(), posted["committed_at"]
-    deadline = time.monotonic() + timeout
-
-    def poll(base):
-        while time.monotonic() < deadline:
-            if marker in fetch(f"{base}{endpoint}")[2]:
-                return round(time.time() - committed, 3)
-            time.sleep(0.02)
-        return None
-
-    servers = {"gunicorn": GUNICORN_URL, "varnish": VARNISH_URL}
-    with concurrent.futures.ThreadPoolExecutor(len(servers)) as pool:
-        futures = {name: pool.submit(poll, base) for name, base in servers.items()}
-        seen = {name: future.result() for name, future in futures.items()}
+    seen = seconds_until_shown(urls, posted, timeout)
     return {"endpoint": endpoint, "seconds_until_visible": seen, "timeout_s": timeout}
 
 
@@ -831,20 +828,8 @@ def edge_freshness(pages, timeout=15.0):
     for path in showing.values():  # kept at the edge before the change
         fetch(f"{VARNISH_URL}{path}")
     touched = probe("touch", str(pages["article_pk"]), timeout=120)
-    marker, committed = touched["marker"].encode(), touched["committed_at"]
-    deadline = time.monotonic() + timeout
-
-    def poll(path):
-        while time.monotonic() < deadline:
-            status, headers, body = fetch(f"{VARNISH_URL}{path}")
-            if marker in body:
-                return round(time.time() - committed, 3)
-            time.sleep(0.02)
-        return None
-
-    with concurrent.futures.ThreadPoolExecutor(len(showing)) as pool:
-        futures = {name: pool.submit(poll, path) for name, path in showing.items()}
-        seen = {name: future.result() for name, future in futures.items()}
+    urls = {name: f"{VARNISH_URL}{path}" for name, path in showing.items()}
+    seen = seconds_until_shown(urls, touched, timeout)
     return {"pages": showing, "seconds_until_visible": seen, "timeout_s": timeout}
 
 

@@ -81,3 +81,17 @@ def test_the_report_checks_the_live_targets(bench):
     assert targets["lc_vs_la"]["value"] == 0.9 and targets["lc_vs_la"]["pass"] is True
     assert targets["lv_vs_lb"]["value"] == 0.7 and targets["lv_vs_lb"]["pass"] is False
     assert targets["live_fresh"]["pass"] is False  # Varnish never showed the post
+
+
+@pytest.mark.django_db(transaction=True)
+def test_freshness_is_measured_until_each_address_shows_the_change(bench, live_server):
+    """``seconds_until_shown`` (the live post's freshness, and the story's): a marker found, or None."""
+    from tests.factories import PublishedArticleFactory
+
+    story = PublishedArticleFactory(headline="Marker 12.5 inside")
+    urls = {"story": live_server.url + story.get_absolute_url()}
+
+    seen = bench.run.seconds_until_shown(urls, {"marker": "Marker 12.5", "committed_at": 0.0}, timeout=5)
+    missing = bench.run.seconds_until_shown(urls, {"marker": "Nowhere", "committed_at": 0.0}, timeout=0.1)
+
+    assert seen["story"] > 0 and missing == {"story": None}

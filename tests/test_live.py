@@ -43,15 +43,6 @@ def stream_ids(html):
     return [int(pk) for pk in re.findall(r'data-post="(\d+)"', html)]
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 # --- posting and approval ---------------------------------------------------------------------
 
 
@@ -311,7 +302,9 @@ def test_the_live_page_is_valid_html(client, settings):
 # --- the update endpoint: cached like any page, refreshed by the story's tag ---------------------
 
 
-def test_the_update_endpoint_is_cached_like_a_page_and_refreshed_by_a_new_post(client, page_cache, committed):
+def test_the_update_endpoint_is_cached_like_a_page_and_refreshed_by_a_new_post(
+    client, page_cache, django_capture_on_commit_callbacks
+):
     coverage, [post], editor = live_story(posts=1)
     url = updates_url(coverage)
 
@@ -324,32 +317,38 @@ def test_the_update_endpoint_is_cached_like_a_page_and_refreshed_by_a_new_post(c
     assert again["Content-Type"] == "application/json"
     assert client.get(url + "?since=12")["X-Page-Cache"] == "HIT"  # one address per story
 
-    new = committed(actions.add_post, user=editor, coverage=coverage, body="<p>Breaking.</p>")
+    with django_capture_on_commit_callbacks(execute=True):
+        new = actions.add_post(user=editor, coverage=coverage, body="<p>Breaking.</p>")
 
     response = client.get(url)
     assert response["X-Page-Cache"] == "MISS"
     assert [p["id"] for p in json.loads(response.content)["posts"]] == [new.pk, post.pk]
 
 
-def test_a_waiting_post_leaves_the_cached_endpoint_alone_until_approved(client, page_cache, committed):
+def test_a_waiting_post_leaves_the_cached_endpoint_alone_until_approved(
+    client, page_cache, django_capture_on_commit_callbacks
+):
     coverage, _, editor = live_story(posts=1)
     url = updates_url(coverage)
     client.get(url)
 
-    waiting = committed(actions.add_post, user=ReporterFactory(), coverage=coverage, body="<p>Wait.</p>")
+    with django_capture_on_commit_callbacks(execute=True):
+        waiting = actions.add_post(user=ReporterFactory(), coverage=coverage, body="<p>Wait.</p>")
     assert client.get(url)["X-Page-Cache"] == "HIT"
 
-    committed(actions.approve_post, user=editor, post=waiting)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_post(user=editor, post=waiting)
     assert waiting.pk in [p["id"] for p in json.loads(client.get(url).content)["posts"]]
 
 
-def test_the_live_page_is_refreshed_by_a_new_post(client, page_cache, committed):
+def test_the_live_page_is_refreshed_by_a_new_post(client, page_cache, django_capture_on_commit_callbacks):
     coverage, _, editor = live_story(posts=1)
     url = coverage.article.get_absolute_url()
     client.get(url)
     assert client.get(url)["X-Page-Cache"] == "HIT"
 
-    committed(actions.add_post, user=editor, coverage=coverage, body="<p>Fresh news.</p>")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.add_post(user=editor, coverage=coverage, body="<p>Fresh news.</p>")
 
     response = client.get(url)
     assert response["X-Page-Cache"] == "MISS" and "Fresh news." in response.content.decode()
