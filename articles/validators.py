@@ -265,6 +265,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "search",
         "sitemap.xml",
         "static",
+        "topics",
     }
 )
 
