@@ -151,7 +151,15 @@ def site_changed():
 def photo_shown_differently(*, articles):
     """
     A photo's pages show other files now (its renditions were made): after commit, refresh the
-    pages of the stories using it, and every page that may show their cards (listings, their
+    pages of the stories using it, and every page that may show their cards.
+    """
+    cards_changed(articles=articles)
+
+
+def cards_changed(*, articles):
+    """
+    What these stories' cards show changed (a photo's files, the LIVE label of a live story):
+    after commit, refresh their pages and every page that may show their cards (listings, their
     sections, Related News and Editor's Pick blocks through ``article:<id>``, the sitemap's block).
     """
     tags = set()

@@ -27,6 +27,10 @@ _REPORTER_PERMISSIONS = [
     "view_author",
     "view_workflowevent",
     "view_articlerevision",
+    # Live stories (live/): reporters post; their posts may wait for an editor's approval.
+    "live.view_livecoverage",
+    "live.view_livepost",
+    "live.add_livepost",
 ]
 _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "delete_article",
@@ -46,6 +50,10 @@ _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "delete_section",
     "add_author",
     "change_author",
+    "live.add_livecoverage",
+    "live.change_livecoverage",
+    "live.change_livepost",
+    "live.delete_livepost",
     "view_editorspick",
     "view_curationevent",
     # Background tasks that failed after their retries (renditions, emails, purges): the desk

@@ -50,8 +50,9 @@ RELATED_NEWS_COUNT = 5
 # How many of each section's latest stories the home page lists under the section's name.
 HOME_STORIES_PER_SECTION = 4
 
-# What an article card shows: its section label, lead photo and the photo's credit.
-CARD_RELATIONS = ("section", "lead_photo__credit")
+# What an article card shows: its section label, lead photo and the photo's credit, and whether
+# it is a running live story (the LIVE label; the reverse one-to-one of the live app).
+CARD_RELATIONS = ("section", "lead_photo__credit", "live_coverage")
 # What a card never shows; lists leave these long texts in the database.
 STORY_TEXT_FIELDS = ("anchor_lead", "body")
 

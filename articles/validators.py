@@ -259,6 +259,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "consent",
         "cookie-policy",
         "feeds",
+        "live-updates",
         "media",
         "preview",
         "search",

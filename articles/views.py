@@ -245,7 +245,9 @@ def _search_page(request, results):
     return page_obj, problem
 
 
-@uses_params()  # any query string (utm_source=...) is the story's page
+# Any other query string (utm_source=...) is the story's page; ?page=N is a page of a live
+# story's stream (a 404 on any other story: live/templatetags/live.py).
+@uses_params("page")
 def article_detail(request, section_slug, year, month, day, slug):
     """
     One published story with its Related News and Editor's Pick blocks.
@@ -297,7 +299,8 @@ def _article_blocks(article, *, origin, **story_context):
                 structured_data.breadcrumbs(article, origin=origin),
             ]
         meta = structured_data.article_open_graph(article, origin=origin)
-        html = render_to_string("includes/story_head.html", {"meta": meta, "json_ld": json_ld})
+        context = {"meta": meta, "json_ld": json_ld, "article": article}
+        html = render_to_string("includes/story_head.html", context)
         return html, cachetags.for_story(article)
 
     def story():

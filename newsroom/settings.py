@@ -166,6 +166,8 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # Live stories: a story's stream of short posts, updating in readers' browsers (live/).
+    "live",
     # The breaking-news banner on reader pages, set by editors (banners/).
     "banners",
     # Notifications that reach people: each person's inbox in the admin, and emails (inbox/).
@@ -640,6 +642,10 @@ NEWSROOM_EDGE_MAX_AGE = int(env("NEWSROOM_EDGE_MAX_AGE", str(24 * 3600)))
 NEWSROOM_EDGE_PURGE_TIMEOUT = float(env("NEWSROOM_EDGE_PURGE_TIMEOUT", "2"))
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
+# How often an open live story asks for new posts, in seconds (live/; the tests shorten it),
+# and how many posts a page of its stream shows.
+NEWSROOM_LIVE_POLL_SECONDS = float(env("NEWSROOM_LIVE_POLL_SECONDS", "15"))
+NEWSROOM_LIVE_POSTS_PER_PAGE = int(env("NEWSROOM_LIVE_POSTS_PER_PAGE", "20"))
 # PostgreSQL's text search configuration (stemming, stop words) for search (articles/search.py).
 # Changing it needs the index rebuilt: manage.py rebuild_search_index. SQLite stems English only.
 NEWSROOM_SEARCH_CONFIG = env("NEWSROOM_SEARCH_CONFIG", "english")

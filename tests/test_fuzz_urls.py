@@ -37,6 +37,7 @@ from tests.hostile_input import (
     hostile_text,
     query_string,
 )
+from tests.live_support import live_story
 
 pytestmark = pytest.mark.django_db
 
@@ -226,6 +227,7 @@ def newsroom():
     ]
     story = stories[0]
     token = preview.make_share_token(article=story, revision=story.latest_revision)
+    coverage, [post], _ = live_story(posts=1, section=sport)
     paths = [
         "/",
         *(s.get_absolute_url() for s in stories),
@@ -244,6 +246,9 @@ def newsroom():
         f"/preview/{story.pk}/",
         f"/preview/shared/{token}/",
         "/sitemap-articles.xml",
+        f"/live-updates/{coverage.article_id}/",
+        f"/live-updates/{coverage.article_id}/feed/",
+        f"/live-updates/posts/{post.pk}/",
     ]
     # A route without path values has one address: itself.
     paths += ["/" + route.route for route in ROUTES if not route.converters]

@@ -2,7 +2,8 @@
 ``manage.py load_demo``: fill the database with a fictional newsroom to click through.
 
 It creates the sections, photo credits, bylines, about thirty stories with generated lead
-photos, Related News links, Editor's Pick lists and three demo accounts (``reporter``,
+photos, Related News links, Editor's Pick lists, a running live story with its posts, and three
+demo accounts (``reporter``,
 ``editor`` and ``chief``). A new story is saved the way the admin saves one (the row, then its
 first revision) and reaches its demo state through ``articles.workflow`` with the demo editor
 as the actor. The workflow's clock is set back for each step, so the stories, their audit
@@ -142,6 +143,21 @@ class DemoLoader:
             else:
                 articles[story.slug] = self.restore_state(story, articles[story.slug])
         self.load_picks(articles, sections)
+        self.load_live_story(articles)
+
+    def load_live_story(self, articles):
+        """One running live story with posts over several hours (the live app's demo)."""
+        # Imported here: articles never imports the live app when it is loaded.
+        from live.demo import LIVE_STORY_SLUG, load_live_story
+
+        added = load_live_story(
+            article=articles[LIVE_STORY_SLUG],
+            editor=self.editor,
+            reporter=self.accounts["reporter"],
+            now=self.now,
+        )
+        if added:
+            self.created["live posts"] = added
 
     def _count(self, label, created=True):
         if created:
