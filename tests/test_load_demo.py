@@ -197,7 +197,7 @@ def test_demo_photos_of_one_section_are_different_pictures():
 
 def test_demo_stories_have_credits_of_their_own():
     assert len({story.credit for story in demo.STORIES}) == len(demo.STORIES)
-    assert demo.CREDITS == [story.credit for story in demo.STORIES]
+    assert [story.credit for story in demo.STORIES] == demo.CREDITS
 
 
 @pytest.mark.django_db

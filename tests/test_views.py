@@ -81,7 +81,8 @@ def test_home_shows_top_and_secondary_stories_section_blocks_picks_and_latest(cl
     older = PublishedArticleFactory(section=politics, headline="Older politics", written_at=at(1))
     economy_story = PublishedArticleFactory(section=economy, headline="Markets rally", written_at=at(2))
     secondary = [
-        PublishedArticleFactory(section=economy, headline=f"Secondary {n}", written_at=at(3, n)) for n in (3, 2, 1)
+        PublishedArticleFactory(section=economy, headline=f"Secondary {n}", written_at=at(3, n))
+        for n in (3, 2, 1)
     ]
     top = PublishedArticleFactory(section=politics, headline="The top story", written_at=at(4))
     pick = EditorsPickFactory(
@@ -114,7 +115,9 @@ def test_home_latest_fills_the_side_column_when_picks_run_out(client):
     latest = client.get("/").context["latest"]
 
     assert len(latest) == views.HOME_SIDE_STORIES - 1
-    EditorsPick.objects.bulk_create(EditorsPick(article=story, position=n) for n, story in enumerate(stories[1:3]))
+    EditorsPick.objects.bulk_create(
+        EditorsPick(article=story, position=n) for n, story in enumerate(stories[1:3])
+    )
     assert len(client.get("/").context["latest"]) == views.HOME_SIDE_STORIES - 3
 
 
@@ -592,3 +595,29 @@ def test_author_and_archive_query_counts_are_constant(client, django_assert_max_
         assert client.get("/archive/2025/04/").status_code == 200
     with django_assert_max_num_queries(3):
         assert client.get("/archive/2025/").status_code == 200
+
+
+# --- Sharing ---------------------------------------------------------------------------------
+
+
+def test_story_share_links_are_plain_links_to_each_service_with_the_story_address(client, settings):
+    settings.SITE_URL = "https://news.example.com"
+    article = PublishedArticleFactory(headline="Rates & prices", section=SectionFactory(slug="economy"))
+    address = "https%3A%2F%2Fnews.example.com" + article.get_absolute_url().replace("/", "%2F")
+
+    response = client.get(article.get_absolute_url())
+    content = text(response)
+
+    share = content[
+        content.index('<section class="share"') : content.index("</section>", content.index('class="share"'))
+    ]
+    assert f'href="mailto:?subject=Rates%20%26%20prices&amp;body={address}"' in share
+    assert f'href="https://x.com/intent/post?url={address}&amp;text=Rates%20%26%20prices"' in share
+    assert f'href="https://www.facebook.com/sharer/sharer.php?u={address}"' in share
+    assert f'href="https://www.linkedin.com/sharing/share-offsite/?url={address}"' in share
+    assert f'href="https://wa.me/?text=Rates%20%26%20prices%20{address}"' in share
+    assert f'href="https://social-plugins.line.me/lineit/share?url={address}"' in share
+    assert 'data-share-copy="https://news.example.com' in share
+    # Nothing of theirs runs here and the page sets no cookie.
+    assert re.findall(r'<script src="([^"]+)"', content) == ["/static/js/consent.js", "/static/js/reader.js"]
+    assert not response.cookies

@@ -75,7 +75,9 @@ def _varied(palette, rng, *, brightness, warmth):
 
     def vary(color):
         hue, lightness, saturation = colorsys.rgb_to_hls(*(channel / 255 for channel in color))
-        red, green, blue = colorsys.hls_to_rgb((hue + hue_turn) % 1, min(1, lightness * brightness), saturation)
+        red, green, blue = colorsys.hls_to_rgb(
+            (hue + hue_turn) % 1, min(1, lightness * brightness), saturation
+        )
         return (
             round(255 * min(1, red * (1 + warmth))),
             round(255 * green),

@@ -148,13 +148,14 @@ def test_article_page_shows_the_reference_elements(page, newsroom):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_menu_opens_and_closes(new_page, newsroom, javascript):
-    page = new_page(java_script_enabled=javascript)
+def test_menu_opens_and_closes_on_a_phone(new_page, newsroom, javascript):
+    page = new_page(java_script_enabled=javascript, viewport=PHONE)
     page.goto("/")
     header = page.locator(".site-header")
-    toggle = header.locator("summary")
-    panel = header.get_by_role("navigation", name="Sections")
+    toggle = header.locator(".menu summary")
+    panel = header.get_by_role("navigation", name="Menu")
 
+    expect(header.get_by_role("navigation", name="Sections")).to_be_hidden()
     expect(toggle).to_have_text("Menu", use_inner_text=True)
     expect(panel).to_be_hidden()
 
