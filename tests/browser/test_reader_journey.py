@@ -111,9 +111,9 @@ def dismiss_cookie_notice(page):
 def test_home_to_section_to_article_by_clicking(page, newsroom):
     page.goto("/")
     expect(page.locator("h1")).to_have_count(1)
-    expect(page.locator(".top-story")).to_contain_text(newsroom["main"].headline)
+    expect(page.locator(".front__lead .card--lead")).to_contain_text(newsroom["main"].headline)
 
-    page.locator("#section-politics-heading").get_by_role("link", name="Politics").click()
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Politics").click()
     expect(page).to_have_url("/politics/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Politics")
 

@@ -99,7 +99,9 @@ def test_desktop_section_bar_marks_the_current_section(new_page, story):
     expect(bar.get_by_role("link", name="Economy")).not_to_have_attribute("aria-current", "true")
 
 
-def test_share_bar_copies_the_link_and_offers_web_share_only_where_the_browser_has_it(new_page, story):
+def test_share_bar_copies_the_link_and_offers_web_share_only_where_the_browser_has_it(
+    new_page, story, live_server
+):
     page = new_page()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(story.get_absolute_url())
@@ -118,8 +120,8 @@ def test_share_bar_copies_the_link_and_offers_web_share_only_where_the_browser_h
     expect(share.get_by_role("status")).to_have_text("Link copied.")
     assert page.evaluate("() => navigator.clipboard.readText()").endswith(story.get_absolute_url())
     # No script of a share service (or anyone else's): every script is one of ours.
-    scripts = page.evaluate("() => [...document.scripts].map(script => script.getAttribute('src'))")
-    assert scripts and all(src.startswith("/static/") for src in scripts)
+    scripts = page.evaluate("() => [...document.querySelectorAll('script[src]')].map(script => script.src)")
+    assert scripts and all(src.startswith(f"{live_server.url}/static/") for src in scripts)
 
 
 def test_share_buttons_that_need_javascript_are_hidden_without_it(new_page, story):
