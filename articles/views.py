@@ -74,6 +74,8 @@ def home(request):
     # ones that Latest leaves out.
     newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
     lead, rest = newest[:lead_count], newest[lead_count:]
+    # A picked story already at the top is not listed again beside it.
+    picks = [article for article in picks if article not in lead]
     picked = {article.pk for article in picks}
     latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
