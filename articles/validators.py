@@ -264,6 +264,7 @@ RESERVED_SECTION_SLUGS = frozenset(
         "search",
         "sitemap.xml",
         "static",
+        "topics",
     }
 )
 

@@ -98,6 +98,17 @@ def section_detail(request, section_slug):
 
 
 @uses_params("page")
+def topic_detail(request, topic_slug):
+    """A topic's published stories from every section, newest first, 20 a page.
+    Context: ``topic``, ``page_obj``.
+    """
+    topic = get_object_or_404(selectors.topic_list(), slug=topic_slug)
+    page_obj = paginate(request, selectors.article_list(topic=topic))
+    response = render(request, "articles/topic.html", {"topic": topic, "page_obj": page_obj})
+    return tag(response, SITE, cachetags.topic(topic.pk))
+
+
+@uses_params("page")
 def author_detail(request, author_slug):
     """An author's published stories, newest first. Context: ``author``, ``page_obj``."""
     author = get_object_or_404(selectors.author_list(), slug=author_slug)
@@ -316,9 +327,11 @@ def _article_blocks(article, *, origin, **story_context):
         return html, cachetags.for_story(article)
 
     def related_news():
-        related = selectors.related_news(article=article)
+        topics = selectors.topic_ids(article)
+        related = selectors.related_news(article=article, topics=topics)
         html = render_to_string("includes/related_news.html", {"related": related})
-        return html, cachetags.for_related_news(article, shown=related, limit=selectors.RELATED_NEWS_COUNT)
+        limit = selectors.RELATED_NEWS_COUNT
+        return html, cachetags.for_related_news(article, shown=related, limit=limit, topics=topics)
 
     return {
         "story_head": (f"story-head:{article.pk}:{article.version}:{origin}", story_head),

@@ -166,6 +166,8 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # The breaking-news banner on reader pages, set by editors (banners/).
+    "banners",
     # Notifications that reach people: each person's inbox in the admin, and emails (inbox/).
     "inbox",
     # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).
@@ -693,6 +695,10 @@ NEWSROOM_UPLOAD_MAX_PIXELS = int(env("NEWSROOM_UPLOAD_MAX_PIXELS", str(50_000_00
 # The credit given to images uploaded inside the editor (its upload sends only the file); the
 # desk changes it in the photo library.
 NEWSROOM_DEFAULT_CREDIT = env("NEWSROOM_DEFAULT_CREDIT", NEWSROOM_SITE_NAME)
+# The broadcast audio of a report (articles/audio.py): MP3, M4A, Ogg or WAV, judged by content.
+# The size limit is enforced while the file streams in (articles/uploads.py), like the photos'.
+NEWSROOM_AUDIO_MAX_BYTES = int(env("NEWSROOM_AUDIO_MAX_BYTES", str(40 * 1024 * 1024)))
+NEWSROOM_AUDIO_MAX_SECONDS = int(env("NEWSROOM_AUDIO_MAX_SECONDS", str(30 * 60)))
 # The size limit is enforced by the first handler; Django's own handlers then keep the file in
 # memory (up to FILE_UPLOAD_MAX_MEMORY_SIZE) or in a temporary file.
 FILE_UPLOAD_HANDLERS = [

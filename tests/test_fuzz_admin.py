@@ -22,17 +22,21 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from articles.models import Article, Author, Photo, PhotoCredit, Section
+from banners.models import Banner
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
+    BannerFactory,
     EditorFactory,
     PhotoCreditFactory,
+    PublishedArticleFactory,
     SectionFactory,
     image_bytes,
     stored_state,
     uploaded_photo,
 )
 from tests.hostile_input import FUZZ, NASTY, TEN_THOUSAND, any_text, hostile_number, query_string
+from tests.test_banners_admin import form_data as banner_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +100,11 @@ FORMS = {
     ),
     (PhotoCredit, "add"): (lambda: None, lambda obj: {"name": "Wire Agency"}),
     (PhotoCredit, "change"): (lambda: PhotoCreditFactory(), lambda obj: {"name": obj.name}),
+    (Banner, "add"): (lambda: None, lambda obj: banner_form_data(PublishedArticleFactory())),
+    (Banner, "change"): (
+        lambda: BannerFactory(),
+        lambda obj: banner_form_data(obj.article, section=obj.section, text=obj.text),
+    ),
 }
 
 

@@ -15,7 +15,7 @@ from articles import roles, workflow
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.management.commands import load_demo as load_demo_command
-from articles.models import Article, CurationEvent, EditorsPick, Photo, Section, WorkflowEvent
+from articles.models import Article, Audio, CurationEvent, EditorsPick, Photo, Section, WorkflowEvent
 
 Status = Article.Status
 
@@ -251,7 +251,7 @@ def test_load_demo_second_run_changes_nothing(monkeypatch, media_root):
     assert database_snapshot() == before
     assert WorkflowEvent.objects.count() == events_before
     assert media_files(media_root) == files_before
-    assert len(files_before) == Photo.objects.count()
+    assert len(files_before) == Photo.objects.count() + Audio.objects.count()
     assert "Nothing to do" in output
 
 

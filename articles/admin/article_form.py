@@ -130,6 +130,8 @@ class ArticleAdminForm(forms.ModelForm):
             "anchor_lead",
             "body",
             "lead_photo",
+            "audio",
+            "topics",
             "publish_at",
             "expire_at",
         ]
@@ -150,7 +152,8 @@ class ArticleAdminForm(forms.ModelForm):
         if self.instance.pk:
             content = self.shown_content()
             self.initial.update(
-                {field: content[field] for field in revisions.CONTENT_FIELDS},
+                # .get: a revision older than a field (the audio) leaves it empty.
+                {field: content.get(field) for field in revisions.CONTENT_FIELDS},
                 author_list=content["authors"],
                 related_list=content["related"],
                 base_version=self.instance.version,

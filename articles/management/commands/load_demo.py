@@ -31,19 +31,22 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import curation, notifications, renditions, revisions, roles, workflow
+from articles import curation, notifications, recordings, renditions, revisions, roles, workflow
+from articles.demo import audio as demo_audio
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.models import (
     Article,
     ArticleAuthor,
     ArticleRevision,
+    Audio,
     Author,
     EditorsPick,
     Photo,
     PhotoCredit,
     RelatedArticle,
     Section,
+    Topic,
     WorkflowEvent,
 )
 
@@ -132,6 +135,7 @@ class DemoLoader:
             articles[story.slug] = article
         # Links before the first revision, so that revision holds them like the admin's would.
         self.load_related(articles, new=new)
+        self.load_topics(articles, new=new)
         for story in demo.STORIES:
             if story.slug in new:
                 articles[story.slug] = self.publish_new_story(story, articles[story.slug])
@@ -210,6 +214,7 @@ class DemoLoader:
             headline=story.headline,
             section=sections[story.section],
             lead_photo=self.make_photo(story, credit=credits[story.credit]),
+            audio=self.make_audio(story),
             anchor_lead=f"{story.anchor}\n{bylines[0].name} has more.",
             body=_body(paragraphs),
             summary=story.summary,
@@ -233,6 +238,32 @@ class DemoLoader:
         renditions.make_renditions_later(photo)
         self._count("photos")
         return photo
+
+    def make_audio(self, story):
+        """The report's recording, for the stories of ``demo_audio.AUDIO_STORIES``; None for the rest."""
+        seconds = demo_audio.AUDIO_STORIES.get(story.slug)
+        if seconds is None:
+            return None
+        content = demo_audio.render_report_audio(slug=story.slug, seconds=seconds)
+        recording = recordings.audio_create(
+            content=content,
+            name=f"{story.slug}.wav",
+            title=story.headline,
+            credit=settings.NEWSROOM_SITE_NAME,
+            user=self.editor,
+        )
+        self.saved_files.append((recording.recording.storage, recording.recording.name))
+        self._count("recordings")
+        return recording
+
+    def load_topics(self, articles, *, new):
+        """The demo's topics, and the new stories filed under them (an existing story keeps its own)."""
+        for name, slug, description, story_slugs in demo_audio.TOPICS:
+            topic, created = _upsert(Topic, {"slug": slug}, {"name": name, "description": description})
+            self._count("topics", created)
+            for story_slug in story_slugs:
+                if story_slug in new:
+                    articles[story_slug].topics.add(topic)
 
     def publish_new_story(self, story, article):
         """Take the first revision, then walk the story through the workflow on its timeline."""
@@ -363,6 +394,7 @@ class DemoLoader:
         yield (
             f"In the database: {Section.objects.count()} sections, {Author.objects.count()} authors, "
             f"{PhotoCredit.objects.count()} photo credits, {Photo.objects.count()} photos, "
+            f"{Audio.objects.count()} recordings, {Topic.objects.count()} topics, "
             f"{sum(by_status.values())} articles ({articles}), "
             f"{ArticleRevision.objects.count()} revisions, {WorkflowEvent.objects.count()} workflow events, "
             f"{RelatedArticle.objects.count()} related links, {EditorsPick.objects.count()} editor's picks."
