@@ -108,25 +108,26 @@ def article_list(*, section=None, author=None, topic=None):
     return _cards(articles.newest_first())
 
 
-def top_story():
-    """The newest published story, or ``None`` when nothing is published."""
-    return article_list().first()
+def newest_stories(*, limit):
+    """The ``limit`` newest published stories as cards (the front page's top, secondary and Latest)."""
+    return list(article_list()[:limit])
 
 
-def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
+def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
     """
     The newest ``per_section`` published stories of every section, in two queries (the sections,
     then the stories: one small newest-first index walk per section, never a sort of them all).
 
     Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
-    are left out. ``exclude`` (an article) keeps the home page's top story from appearing twice.
+    are left out. ``exclude`` (articles) keeps the home page's top and secondary stories from
+    appearing twice.
     """
     sections = list(section_list())
     if not sections:
         return []
     published = Article.objects.published(now=timezone.now())
-    if exclude is not None:
-        published = published.exclude(pk=exclude.pk)
+    if exclude:
+        published = published.exclude(pk__in=[article.pk for article in exclude])
     newest = _any_of(
         *(published.filter(section=section).newest_first().values("pk")[:per_section] for section in sections)
     )

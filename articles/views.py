@@ -53,17 +53,37 @@ def paginate(request, articles, per_page=STORIES_PER_PAGE):
         raise Http404("No such page.") from error
 
 
+# The front page as a broadcaster lays it out: the top story with secondary stories beside it,
+# then a side column of Editor's Pick and Latest that is as long as those (Latest fills what the
+# picks leave), and below them a full-width block for each section.
+HOME_SECONDARY_STORIES = 3
+HOME_SIDE_STORIES = 8
+HOME_LATEST_AT_LEAST = 3
+
+
 @uses_params()
 def home(request):
     """
-    The front page: the top story, the latest stories of each section and the site-wide
-    Editor's Pick. Context: ``top_story``, ``section_blocks`` and ``picks``.
+    The front page. Context: ``top_story``, ``secondary_stories`` (the next newest), ``picks``
+    (the site-wide Editor's Pick), ``latest`` (newer stories not picked, more when the picks are
+    few) and ``section_blocks`` (each section's latest, leaving out the top and secondary ones).
     """
-    top_story = selectors.top_story()
+    picks = selectors.editors_picks()
+    lead_count = 1 + HOME_SECONDARY_STORIES
+    # One query for the top, the secondary and the Latest stories, with room for the picked
+    # ones that Latest leaves out.
+    newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
+    lead, rest = newest[:lead_count], newest[lead_count:]
+    # A picked story already at the top is not listed again beside it.
+    picks = [article for article in picks if article not in lead]
+    picked = {article.pk for article in picks}
+    latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
-        "top_story": top_story,
-        "section_blocks": selectors.latest_by_section(exclude=top_story),
-        "picks": selectors.editors_picks(),
+        "top_story": lead[0] if lead else None,
+        "secondary_stories": lead[1:],
+        "picks": picks,
+        "latest": [article for article in rest if article.pk not in picked][:latest_count],
+        "section_blocks": selectors.latest_by_section(exclude=lead),
     }
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 

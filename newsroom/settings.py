@@ -596,6 +596,9 @@ NEWSROOM_NEWS_LANGUAGE = env("NEWSROOM_NEWS_LANGUAGE", "en")
 # The publisher's logo in structured data (articles/structured_data.py): a static file, a raster
 # image (Google reads no SVG logo), at most 600x60 pixels. Its size is read from the file.
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png")
+# The logo in the reader site's header: a static file's path or a full address (an SVG drawn
+# light on the dark header). Another shape can override templates/includes/logo.html instead.
+NEWSROOM_LOGO = env("NEWSROOM_LOGO", "img/logo.svg")
 # The site's address (scheme, host, port): absolute links that leave the site, as in emails, are
 # built on it. `make run` sets it from HOST and PORT; production refuses to start without it.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")

@@ -244,9 +244,7 @@ class DemoLoader:
         return article
 
     def make_photo(self, story, *, credit):
-        image = render_photo(
-            slug=story.slug, section_slug=story.section, headline=story.headline, credit=credit.name
-        )
+        image = render_photo(slug=story.slug, section_slug=story.section)
         photo = Photo(caption=story.caption, alt_text=story.alt_text, credit=credit, uploaded_by=self.editor)
         photo.image.save(f"{story.slug}.jpg", ContentFile(image), save=False)
         self.saved_files.append((photo.image.storage, photo.image.name))
