@@ -12,6 +12,7 @@ help:
 	@echo "make serve  production: check, collectstatic, migrate, gunicorn (README, \"Production\")"
 	@echo "make test   install the dev requirements and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make screenshots  the README's screenshots of the running demo (make run) in docs/screenshots/"
 	@echo "make lighthouse  Lighthouse on home, a section and an article, mobile and desktop (tools/webchecks)"
 	@echo "make bench  generate 100,000 stories and measure gunicorn and nginx with wrk (bench/RESULTS.md)"
 	@echo "make bench-publishing  60 s of 64 readers while an editor publishes every second (bench/RESULTS.md)"
@@ -80,6 +81,12 @@ lint: install-dev
 lighthouse: install webchecks
 	$(PY) tools/webchecks/lighthouse.py $(LIGHTHOUSE_ARGS)
 
+# The README's screenshots (scripts/screenshots.py): home, a section, a story, a live story when
+# the demo has one, and the admin's change form, at desktop and phone size, from the demo that
+# `make run` serves at http://$(HOST):$(PORT) (run it first, in another terminal).
+screenshots: install-dev
+	$(PY) scripts/screenshots.py --url http://$(HOST):$(PORT)
+
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
 
@@ -97,4 +104,4 @@ bench-admin: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache artifacts
 
-.PHONY: help install install-dev webchecks run serve test lint lighthouse bench bench-publishing bench-admin clean
+.PHONY: help install install-dev webchecks run serve test lint screenshots lighthouse bench bench-publishing bench-admin clean

@@ -16,6 +16,9 @@ One module, so that what a page declares and what a change invalidates cannot dr
 * ``section:<id>:<day>``: Related News blocks whose fill from the section spans that day (UTC):
   a story going live, changing or coming down moves the tag of the day it was first published,
   so only the story pages whose block it could enter render again, not the whole section's.
+* ``topic:<id>``: the topic's page and feed, and the Related News blocks of its stories (which
+  prefer stories sharing a topic): a story going live, changing, coming down or being filed
+  under the topic or taken off it refreshes them.
 * ``article:<id>``: the story's own page and every page that shows it in a block.
 * ``ids:<n>``: pages listing stories by id rather than the newest (a page of the articles
   sitemap), by blocks of ``ID_BLOCK`` ids: a story going live or coming down refreshes its block.
@@ -37,6 +40,10 @@ def article(pk):
 
 def section(pk):
     return f"section:{pk}"
+
+
+def topic(pk):
+    return f"topic:{pk}"
 
 
 ID_BLOCK = 1000
@@ -68,15 +75,16 @@ def _day(moment):
     return moment.astimezone(datetime.UTC).date()
 
 
-def for_related_news(story, *, shown, limit):
+def for_related_news(story, *, shown, limit, topics=()):
     """
     Tags of a story's Related News (``selectors.related_news``) showing ``shown`` of at most
-    ``limit``: the stories shown, and what could enter its fill from the section. A story can
-    only enter it by going live (again) with a first publication between the oldest filled
-    story and this one, so the block carries the tags of those days; its manual links are
-    refreshed from the other side (``visibility_changed``).
+    ``limit``, for a story filed under ``topics`` (ids): the stories shown, the topics (any
+    change to a story of theirs may move the fill), and what could enter its fill from the
+    section. A story can only enter that by going live (again) with a first publication between
+    the oldest filled story and this one, so the block carries the tags of those days; its
+    manual links are refreshed from the other side (``visibility_changed``).
     """
-    tags = {SITE, article(story.pk), *(article(s.pk) for s in shown)}
+    tags = {SITE, article(story.pk), *(article(s.pk) for s in shown), *(topic(pk) for pk in topics)}
     filled = [s.written_at for s in shown if getattr(s, "manual_position", None) is None]
     if story.written_at is None or len(shown) < limit:
         # A preview fills from the newest; a short block from anything earlier in the section.
@@ -110,7 +118,28 @@ def visibility_changed(*, article_pk, section_pks, schedule_changed=True):
         tags += [section_day(pk, _day(written_at)) for pk in section_pks]
     linking = RelatedArticle.objects.filter(to_article=article_pk).values_list("from_article", flat=True)
     tags += [article(pk) for pk in linking]
+    tags += [
+        topic(pk)
+        for pk in Article.topics.through.objects.filter(article=article_pk).values_list("topic_id", flat=True)
+    ]
     pagecache.invalidate_on_commit(*tags)
+
+
+def topics_changed(*, article_pk, topic_pks):
+    """
+    A story was filed under topics or taken off them (``topic_pks``: the ones it left and the
+    ones it joined), or a topic was renamed: after commit, refresh the story's page (its topic
+    links, its Related News) and those topics' pages, feeds and Related News blocks.
+    """
+    tags = [topic(pk) for pk in topic_pks]
+    if article_pk is not None:
+        tags.append(article(article_pk))
+    pagecache.invalidate_on_commit(*tags)
+
+
+def audio_changed(*, articles):
+    """A recording's title, credit or file changed: refresh the pages and podcast feeds of its stories."""
+    pagecache.invalidate_on_commit(LISTING, *(article(story.pk) for story in articles))
 
 
 def picks_changed():
@@ -126,7 +155,15 @@ def site_changed():
 def photo_shown_differently(*, articles):
     """
     A photo's pages show other files now (its renditions were made): after commit, refresh the
-    pages of the stories using it, and every page that may show their cards (listings, their
+    pages of the stories using it, and every page that may show their cards.
+    """
+    cards_changed(articles=articles)
+
+
+def cards_changed(*, articles):
+    """
+    What these stories' cards show changed (a photo's files, the LIVE label of a live story):
+    after commit, refresh their pages and every page that may show their cards (listings, their
     sections, Related News and Editor's Pick blocks through ``article:<id>``, the sitemap's block).
     """
     tags = set()

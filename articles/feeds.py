@@ -1,6 +1,6 @@
 """
-Feeds of the newest published stories, in RSS 2.0 and Atom: the whole site's, each section's and
-each author's.
+Feeds of the newest published stories, in RSS 2.0 and Atom: the whole site's, each section's,
+each topic's and each author's; and each section's podcast, of its stories' report audio.
 
 They read through ``selectors`` like the reader pages, so a story is in a feed exactly when
 ``Article.objects.published()`` lets readers see it, and they are the same for every reader.
@@ -15,15 +15,17 @@ from urllib.parse import urljoin
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed, rfc3339_date
 from django.utils.html import escape
 
-from articles import renditions, selectors
+from articles import cachetags, renditions, selectors
 from articles.cachetags import LISTING, SITE
 from pagecache import tag
 
 MEDIA_RSS = "http://search.yahoo.com/mrss/"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 
 # Characters XML 1.0 cannot carry at all; a headline pasted with one must not take the feed down.
 _NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -189,11 +191,113 @@ class AuthorStoriesFeed(LatestStoriesFeed):
         return selectors.feed_articles(author=author)
 
 
+class TopicStoriesFeed(LatestStoriesFeed):
+    """``/feeds/topics/<topic_slug>/``: the newest stories on one topic (404 for an unknown one)."""
+
+    def __call__(self, request, *args, **kwargs):
+        # Filing a story under the topic, or taking it off, changes the feed too.
+        response = super().__call__(request, *args, **kwargs)
+        return tag(response, cachetags.topic(request.feed_topic.pk))
+
+    def get_object(self, request, topic_slug):
+        # Kept on the request (this feed object serves every request at once) for __call__'s tag.
+        request.feed_topic = get_object_or_404(selectors.topic_list(), slug=topic_slug)
+        return request.feed_topic
+
+    def title(self, topic):
+        return f"{topic.name} | {settings.NEWSROOM_SITE_NAME}"
+
+    def link(self, topic):
+        return topic.get_absolute_url()
+
+    def description(self, topic):
+        return topic.description or f"Stories on {topic.name} from {settings.NEWSROOM_SITE_NAME}."
+
+    def items(self, topic):
+        return selectors.feed_articles(topic=topic)
+
+
+class PodcastFeed(MediaRssFeed):
+    """
+    RSS 2.0 as podcast apps read it: Apple's ``itunes:`` elements (the show's and each episode's
+    image, duration and credit) beside the ``enclosure`` Django writes from the item's audio.
+    """
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:itunes": ITUNES}
+
+    def add_item(self, title, link, description, enclosures=(), **kwargs):
+        # Podcast apps fetch the enclosure on its own: its address must be absolute, and Django
+        # writes it as given (the media URL may be a path).
+        enclosures = [
+            Enclosure(urljoin(self.feed["link"], enclosure.url), enclosure.length, enclosure.mime_type)
+            for enclosure in enclosures or ()
+        ]
+        super().add_item(title, link, description, enclosures=enclosures, **kwargs)
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        handler.addQuickElement("itunes:author", xml_safe(self.feed["itunes_author"]))
+        handler.addQuickElement(
+            "itunes:image", attrs={"href": urljoin(self.feed["link"], self.feed["itunes_image"])}
+        )
+        handler.addQuickElement("itunes:explicit", "false")
+        handler.addQuickElement("itunes:category", attrs={"text": "News"})
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        audio = item["audio"]
+        handler.addQuickElement("itunes:duration", str(round(audio.duration)))
+        handler.addQuickElement("itunes:author", xml_safe(audio.credit))
+        if item.get("media"):
+            handler.addQuickElement(
+                "itunes:image", attrs={"href": urljoin(self.feed["link"], item["media"]["url"])}
+            )
+
+
+class SectionPodcastFeed(SectionStoriesFeed):
+    """
+    ``/feeds/<section_slug>/podcast/``: the section's newest stories that have their report's
+    audio, one episode each, the recording as the enclosure and the report as its transcript
+    on the story's page.
+    """
+
+    feed_type = PodcastFeed
+
+    def title(self, section):
+        return f"{section.name} | {settings.NEWSROOM_SITE_NAME} podcast"
+
+    def items(self, section):
+        return selectors.podcast_episodes(section=section)
+
+    def feed_extra_kwargs(self, section):
+        return {
+            "itunes_author": settings.NEWSROOM_SITE_NAME,
+            "itunes_image": static(settings.NEWSROOM_PUBLISHER_LOGO),
+        }
+
+    def item_enclosure_url(self, article):
+        return article.audio.recording.url
+
+    def item_enclosure_length(self, article):
+        return article.audio.size
+
+    def item_enclosure_mime_type(self, article):
+        return article.audio.mime_type
+
+    def item_extra_kwargs(self, article):
+        return {**super().item_extra_kwargs(article), "audio": article.audio}
+
+
 class LatestStoriesAtomFeed(LatestStoriesFeed):
     feed_type = MediaAtomFeed
 
 
 class SectionStoriesAtomFeed(SectionStoriesFeed):
+    feed_type = MediaAtomFeed
+
+
+class TopicStoriesAtomFeed(TopicStoriesFeed):
     feed_type = MediaAtomFeed
 
 

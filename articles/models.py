@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import LazyObject, cached_property
 
+from articles import audio
 from articles.html import SanitizedHTMLField
 from articles.validators import validate_image_content, validate_section_slug
 
@@ -206,6 +207,78 @@ class Photo(models.Model):
             raise ValidationError({"crop_boxes": [error for error in errors if error]})
 
 
+class Topic(models.Model):
+    """
+    What a story is about across sections (an election, a storm, a trade deal): its own page and
+    feed, and the first thing Related News looks for. Filed by the desk, a story has any number.
+    """
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", kwargs={"topic_slug": self.slug})
+
+
+class Audio(models.Model):
+    """
+    The broadcast audio of a report, kept in the media storage like a photo's served image and
+    chosen on a story like its lead photo (part of the story's revisions: a recording added to a
+    live story reaches readers when that revision is published). A model of its own rather than
+    fields on Article for the same reasons as Photo: a recording has its own facts (duration,
+    size, format, credit) read once on upload, the desk finds it in a library, and replacing a
+    story's recording is choosing another row, never rewriting a file readers may have cached.
+    """
+
+    recording = models.FileField(
+        upload_to=audio.upload_name,
+        help_text=f"Upload {audio.ACCEPTED_DESCRIPTION}. The report's text is its transcript.",
+    )
+    title = models.CharField(max_length=200, help_text="What is heard, for the library and podcast apps.")
+    credit = models.CharField(
+        max_length=120, help_text="Who is heard or made the recording, e.g. the broadcaster."
+    )
+    duration = models.FloatField(editable=False, help_text="Seconds, read from the file.")
+    size = models.PositiveBigIntegerField(editable=False, help_text="Bytes.")
+    mime_type = models.CharField(max_length=32, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "audio"
+
+    def __str__(self):
+        return f"{self.title} ({self.duration_text})" if self.duration else self.title
+
+    def clean(self):
+        super().clean()
+        # A new file is read once, here; a file already stored was read on its way in.
+        if self.recording and not getattr(self.recording, "_committed", True):
+            try:
+                facts = audio.inspect_audio(self.recording)
+            except ValidationError as error:
+                raise ValidationError({"recording": error}) from None
+            self.duration, self.size, self.mime_type = facts.duration, facts.size, facts.mime_type
+
+    @property
+    def duration_text(self):
+        return audio.describe_duration(self.duration)
+
+    @property
+    def iso_duration(self):
+        return audio.iso_duration(self.duration)
+
+
 class ArticleStatus(models.TextChoices):
     """Where a story is in the workflow (``articles.workflow`` is the only writer)."""
 
@@ -297,6 +370,17 @@ class Article(models.Model):
     authors = models.ManyToManyField(Author, through="ArticleAuthor", related_name="articles")
     lead_photo = models.ForeignKey(
         Photo, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_articles"
+    )
+    audio = models.ForeignKey(
+        Audio,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The broadcast audio of the report, played above it.",
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="articles", help_text="What the story is about, across sections."
     )
     anchor_lead = models.TextField(
         blank=True, help_text="The short introduction the anchor reads before the report."

@@ -14,7 +14,7 @@ from django.core import signing
 from django.utils import timezone
 
 from articles.html import clean_html
-from articles.models import Article, Author, Photo, Section
+from articles.models import Article, Audio, Author, Photo, Section
 
 SALT = "articles.preview"
 
@@ -64,8 +64,13 @@ def as_published(article, revision=None):
             if content["lead_photo"]
             else None
         )
+        # .get: a revision older than the audio field has none.
+        preview.audio = (
+            Audio.objects.filter(pk=content.get("audio")).first() if content.get("audio") else None
+        )
         authors = Author.objects.in_bulk(content["authors"])
         preview.byline_authors = [authors[pk] for pk in content["authors"] if pk in authors]
     preview.written_at = article.written_at or timezone.now()
     preview.corrections = []
+    preview.shown_topics = list(article.topics.all())  # filed on the story itself, not in revisions
     return preview

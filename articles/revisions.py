@@ -26,10 +26,19 @@ from django.utils.safestring import mark_safe
 
 from articles import search
 from articles.html import clean_html
-from articles.models import Article, ArticleAuthor, ArticleRevision, Author, Photo, RelatedArticle, Section
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    ArticleRevision,
+    Audio,
+    Author,
+    Photo,
+    RelatedArticle,
+    Section,
+)
 
 # The editable content a revision holds; relations are stored as ids, times as ISO 8601 text.
-EDITORIAL_FIELDS = ["headline", "slug", "section", "summary", "anchor_lead", "body", "lead_photo"]
+EDITORIAL_FIELDS = ["headline", "slug", "section", "summary", "anchor_lead", "body", "lead_photo", "audio"]
 # Approved with the revision when a story is first published; afterwards only the workflow's
 # Reschedule changes them, so publishing an update never applies them.
 SCHEDULE_FIELDS = ["publish_at", "expire_at"]
@@ -43,6 +52,7 @@ FIELD_LABELS = {
     "anchor_lead": "Anchor lead",
     "body": "Report",
     "lead_photo": "Lead photo",
+    "audio": "Audio of the report",
     "publish_at": "Embargo until",
     "expire_at": "Take down at",
     "authors": "Authors",
@@ -210,7 +220,8 @@ class FieldChange:
 
 def _display_values(field, ids):
     """Readable text for an id or list of ids (one query per related model at most)."""
-    model = {"section": Section, "lead_photo": Photo, "authors": Author, "related": Article}.get(field)
+    models = {"section": Section, "lead_photo": Photo, "audio": Audio, "authors": Author, "related": Article}
+    model = models.get(field)
     if model is None:
         return ids
     wanted = ids if isinstance(ids, list) else [ids]

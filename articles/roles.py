@@ -20,10 +20,17 @@ _REPORTER_PERMISSIONS = [
     "add_photo",
     "view_photo",
     "view_photocredit",
+    "add_audio",
+    "view_audio",
+    "view_topic",
     "view_section",
     "view_author",
     "view_workflowevent",
     "view_articlerevision",
+    # Live stories (live/): reporters post; their posts may wait for an editor's approval.
+    "live.view_livecoverage",
+    "live.view_livepost",
+    "live.add_livepost",
 ]
 _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "delete_article",
@@ -33,16 +40,31 @@ _EDITOR_PERMISSIONS = _REPORTER_PERMISSIONS + [
     "add_photocredit",
     "change_photocredit",
     "delete_photocredit",
+    "change_audio",
+    "delete_audio",
+    "add_topic",
+    "change_topic",
+    "delete_topic",
     "add_section",
     "change_section",
     "delete_section",
     "add_author",
     "change_author",
+    "live.add_livecoverage",
+    "live.change_livecoverage",
+    "live.change_livepost",
+    "live.delete_livepost",
     "view_editorspick",
     "view_curationevent",
     # Background tasks that failed after their retries (renditions, emails, purges): the desk
     # must see them, with their tracebacks, in the admin (ops/tasks.py).
     "django_tasks_database.view_dbtaskresult",
+    # The breaking-news banner (banners/): editors set it, reporters never.
+    "banners.add_banner",
+    "banners.change_banner",
+    "banners.delete_banner",
+    "banners.view_banner",
+    "banners.view_bannerevent",
 ]
 _CHIEF_EDITOR_PERMISSIONS = _EDITOR_PERMISSIONS + [
     "add_editorspick",

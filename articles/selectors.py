@@ -13,8 +13,21 @@ a month with Django's date-based views (articles/views.py).
 import datetime
 
 from django.conf import settings
-from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    CharField,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    StringAgg,
+    Subquery,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from articles import search
@@ -27,21 +40,30 @@ from articles.models import (
     Photo,
     RelatedArticle,
     Section,
+    Topic,
 )
+
+ArticleTopic = Article.topics.through
 
 # How many stories the Related News block shows, manual links first.
 RELATED_NEWS_COUNT = 5
 # How many of each section's latest stories the home page lists under the section's name.
 HOME_STORIES_PER_SECTION = 4
 
-# What an article card shows: its section label, lead photo and the photo's credit.
-CARD_RELATIONS = ("section", "lead_photo__credit")
+# What an article card shows: its section label, lead photo and the photo's credit, and whether
+# it is a running live story (the LIVE label; the reverse one-to-one of the live app).
+CARD_RELATIONS = ("section", "lead_photo__credit", "live_coverage")
 # What a card never shows; lists leave these long texts in the database.
 STORY_TEXT_FIELDS = ("anchor_lead", "body")
 
 
 def _cards(articles):
     return articles.select_related(*CARD_RELATIONS).defer(*STORY_TEXT_FIELDS)
+
+
+def _bylines():
+    """The bylines and their authors in byline order, in one extra query (``Article.byline_authors``)."""
+    return Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
 
 
 def _any_of(*candidates):
@@ -65,7 +87,12 @@ def author_list():
     return Author.objects.all()
 
 
-def article_list(*, section=None, author=None):
+def topic_list():
+    """Every topic, by name."""
+    return Topic.objects.all()
+
+
+def article_list(*, section=None, author=None, topic=None):
     """
     Published stories, newest first, ready to render as cards. The long texts (``body``,
     ``anchor_lead``) are deferred: a caller that shows them should use ``article_detail``.
@@ -75,28 +102,32 @@ def article_list(*, section=None, author=None):
         articles = articles.filter(section=section)
     if author is not None:
         articles = articles.filter(authors=author)
+    if topic is not None:
+        # A semi-join, not a join: a story is listed once whatever else it is filed under.
+        articles = articles.filter(Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic=topic)))
     return _cards(articles.newest_first())
 
 
-def top_story():
-    """The newest published story, or ``None`` when nothing is published."""
-    return article_list().first()
+def newest_stories(*, limit):
+    """The ``limit`` newest published stories as cards (the front page's top, secondary and Latest)."""
+    return list(article_list()[:limit])
 
 
-def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
+def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
     """
     The newest ``per_section`` published stories of every section, in two queries (the sections,
     then the stories: one small newest-first index walk per section, never a sort of them all).
 
     Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
-    are left out. ``exclude`` (an article) keeps the home page's top story from appearing twice.
+    are left out. ``exclude`` (articles) keeps the home page's top and secondary stories from
+    appearing twice.
     """
     sections = list(section_list())
     if not sections:
         return []
     published = Article.objects.published(now=timezone.now())
-    if exclude is not None:
-        published = published.exclude(pk=exclude.pk)
+    if exclude:
+        published = published.exclude(pk__in=[article.pk for article in exclude])
     newest = _any_of(
         *(published.filter(section=section).newest_first().values("pk")[:per_section] for section in sections)
     )
@@ -109,27 +140,58 @@ def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=None):
     return list(blocks.values())
 
 
+def _topic_ids_text():
+    """The story's topic ids as text ("3,8"; NULL for none), read within the story's own query."""
+    ids = (
+        ArticleTopic.objects.filter(article=OuterRef("pk"))
+        .order_by()
+        .values("article")
+        .annotate(ids=StringAgg(Cast("topic_id", CharField()), delimiter=Value(",")))
+        .values("ids")
+    )
+    return Subquery(ids[:1])
+
+
 def article_detail(*, slug):
     """
     The published story with this slug, or ``None``, with its section, lead photo and credit
-    (what the page's meta tags and address need). Its bylines and corrections are loaded by
-    ``load_story_details`` when its text is shown.
+    (what the page's meta tags and address need), its audio, and the ids of its topics
+    (``topic_ids``: Related News and the topic links need them, and a story without topics then
+    costs no query for them). Its bylines and corrections are loaded by ``load_story_details``
+    when its text is shown.
     """
-    return Article.objects.published().select_related(*CARD_RELATIONS).filter(slug=slug).first()
+    return (
+        Article.objects.published()
+        .select_related(*CARD_RELATIONS, "audio")
+        .annotate(topic_ids_text=_topic_ids_text())
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def topic_ids(article):
+    """The ids of ``article``'s topics: from ``article_detail``'s row, else one query (a preview)."""
+    if hasattr(article, "topic_ids_text"):
+        return [int(pk) for pk in (article.topic_ids_text or "").split(",") if pk]
+    return list(ArticleTopic.objects.filter(article=article).values_list("topic_id", flat=True))
 
 
 def load_story_details(article):
     """
-    Load what the story's text shows besides its row, in two queries: its bylines and their
-    authors, in byline order, for the sign-off (``Article.sign_off``) and the author links
+    Load what the story's text shows besides its row: its bylines and their authors, in byline
+    order, for the sign-off (``Article.sign_off``) and the author links
     (``Article.byline_authors``); its public correction notes, oldest first, as
-    ``article.corrections``.
+    ``article.corrections``; its topics by name as ``article.shown_topics`` (a third query, only
+    for a story that has topics).
     """
     prefetch_related_objects(
         [article],
-        Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author")),
+        _bylines(),
         Prefetch("revisions", queryset=published_corrections(), to_attr="corrections"),
     )
+    if not hasattr(article, "shown_topics"):
+        ids = topic_ids(article)
+        article.shown_topics = list(topic_list().filter(pk__in=ids)) if ids else []
     return article
 
 
@@ -166,36 +228,45 @@ def article_was_published(*, slug):
     return Article.objects.filter(slug=slug, written_at__lte=timezone.now()).exclude(pk__in=showing).exists()
 
 
-def related_news(*, article, limit=RELATED_NEWS_COUNT):
+def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
     """
-    The Related News block for ``article``, in one query.
+    The Related News block for ``article``, in one query (``topics``: the ids of its topics,
+    ``topic_ids(article)`` by default).
 
-    The editors' manual links come first in their order, then the section's stories that went
-    live before this one (the coverage that led up to it), newest first, fill the block up to
-    ``limit``. Never the story itself, never an unpublished one, never the same story twice.
-    Both candidate lists are small subqueries (the links, and a newest-first index walk of
-    ``limit`` stories of the section from this story's time), so the cost does not grow with
-    the size of the section.
+    The editors' manual links come first in their order, then stories that went live before
+    this one (the coverage that led up to it) fill the block up to ``limit``: first those
+    sharing a topic with it, from any section, then the rest of its section, each newest first.
+    Never the story itself, never an unpublished one, never the same story twice. Every
+    candidate list is a small subquery (the links, and a newest-first index walk of ``limit``
+    stories of the topics, and of the section, from this story's time), so the cost does not
+    grow with the size of the section or the topics.
 
     Why earlier stories rather than the section's newest: a story published now never enters
     the block of an older story, so publishing does not make every story page of its section
     render again; only the pages whose block spans the day of a change do
     (``cachetags.for_related_news``). A story not yet live (a preview) fills from the newest.
     """
+    topics = topic_ids(article) if topics is None else topics
     published = Article.objects.published(now=timezone.now()).exclude(pk=article.pk)
     linked = RelatedArticle.objects.filter(from_article=article).values("to_article")
-    earlier = published.filter(section=article.section_id)
+    earlier = published
     if article.written_at is not None:
         earlier = earlier.filter(written_at__lte=article.written_at)
-    earlier_in_section = earlier.newest_first().values("pk")[:limit]
+    candidates = [linked, earlier.filter(section=article.section_id).newest_first().values("pk")[:limit]]
+    shares_topic = Value(False)
+    if topics:
+        shares_topic = Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic__in=topics))
+        candidates.append(earlier.filter(shares_topic).newest_first().values("pk")[:limit])
     manual_position = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).values(
         "position"
     )[:1]
     return list(
         _cards(published)
-        .filter(pk__in=_any_of(linked, earlier_in_section))
-        .annotate(manual_position=Subquery(manual_position))
-        .order_by(F("manual_position").asc(nulls_last=True), "-written_at", "-pk")[:limit]
+        .filter(pk__in=_any_of(*candidates))
+        .annotate(manual_position=Subquery(manual_position), shares_topic=shares_topic)
+        .order_by(F("manual_position").asc(nulls_last=True), F("shares_topic").desc(), "-written_at", "-pk")[
+            :limit
+        ]
     )
 
 
@@ -229,7 +300,7 @@ def editors_picks(*, section=None, exclude=None, limit=None):
 FEED_ITEMS = 30
 
 
-def feed_articles(*, section=None, author=None, limit=FEED_ITEMS):
+def feed_articles(*, section=None, author=None, topic=None, limit=FEED_ITEMS):
     """
     The newest ``limit`` published stories (of one section, of one author, or of all) for a
     feed, with their lead photos and credits.
@@ -238,9 +309,20 @@ def feed_articles(*, section=None, author=None, limit=FEED_ITEMS):
     author names (``Article.byline_authors``); the long texts stay in the database.
     """
     return list(
-        article_list(section=section, author=author).prefetch_related(
-            Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
-        )[:limit]
+        article_list(section=section, author=author, topic=topic).prefetch_related(_bylines())[:limit]
+    )
+
+
+def podcast_episodes(*, section, limit=FEED_ITEMS):
+    """
+    The newest ``limit`` published stories of ``section`` that have their report's audio, for
+    its podcast feed: as ``feed_articles``, with the recording joined.
+    """
+    return list(
+        article_list(section=section)
+        .filter(audio__isnull=False)
+        .select_related("audio")
+        .prefetch_related(_bylines())[:limit]
     )
 
 
@@ -292,6 +374,12 @@ def _newest_story(**where):
 def sitemap_sections():
     """Every section in menu order, with ``newest``: when its newest story was published (or None)."""
     return section_list().annotate(newest=_newest_story(section=OuterRef("pk")))
+
+
+def sitemap_topics():
+    """Every topic by name, with ``newest``: when its newest story was published (or None)."""
+    filed = ArticleTopic.objects.filter(topic=OuterRef(OuterRef("pk"))).values("article")
+    return topic_list().annotate(newest=_newest_story(pk__in=filed))
 
 
 def sitemap_authors():

@@ -107,6 +107,13 @@ class SectionSitemap(_NewestStorySitemap):
         return selectors.sitemap_sections()
 
 
+class TopicSitemap(_NewestStorySitemap):
+    """Every topic's page, by name (a topic is made to be filled: listed like a section)."""
+
+    def items(self):
+        return selectors.sitemap_topics()
+
+
 class AuthorSitemap(Sitemap):
     """Every author page that lists a published story; its lastmod is the author's newest story."""
 
@@ -190,6 +197,7 @@ class NewsSitemap(Sitemap):
 sitemaps = {
     "home": HomeSitemap,
     "sections": SectionSitemap,
+    "topics": TopicSitemap,
     "authors": AuthorSitemap,
     "articles": ArticleSitemap,
 }

@@ -138,8 +138,9 @@ def photo_images(photo, *, origin):
 
 def news_article(article, *, origin):
     """
-    A published story as ``NewsArticle``. ``article`` has its section, lead photo and credit,
-    ``byline_authors`` and ``corrections`` loaded (``selectors.load_story_details``).
+    A published story as ``NewsArticle``. ``article`` has its section, lead photo and credit, its
+    audio, ``byline_authors``, ``corrections`` and ``shown_topics`` loaded
+    (``selectors.article_detail``, ``selectors.load_story_details``).
     """
     url = absolute(origin, article.get_absolute_url())
     authors = [
@@ -166,6 +167,10 @@ def news_article(article, *, origin):
         data["description"] = article.summary
     if article.lead_photo:
         data["image"] = photo_images(article.lead_photo, origin=origin)
+    if article.audio:
+        data["audio"] = audio_object(article.audio, origin=origin)
+    if article.shown_topics:
+        data["keywords"] = [topic.name for topic in article.shown_topics]
     if article.corrections:
         data["correction"] = [
             {
@@ -176,6 +181,19 @@ def news_article(article, *, origin):
             for note in article.corrections
         ]
     return data
+
+
+def audio_object(audio, *, origin):
+    """The broadcast audio of a story's report as an ``AudioObject`` (the report is its transcript)."""
+    return {
+        "@type": "AudioObject",
+        "name": audio.title,
+        "contentUrl": absolute(origin, audio.recording.url),
+        "encodingFormat": audio.mime_type,
+        "duration": audio.iso_duration,
+        "contentSize": str(audio.size),
+        "creditText": audio.credit,
+    }
 
 
 def breadcrumbs(article, *, origin):

@@ -22,23 +22,37 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
 
-from articles import photos, validators
+from articles import audio, photos, validators
 
 # Room for a form's other fields and the multipart framing around the file: a request longer
 # than the limit plus this cannot be carrying a file within the limit (our forms send one).
 REQUEST_OVERHEAD = 256 * 1024
 
 
+# The form field of a report's recording (``Audio.recording``), which has a limit of its own.
+AUDIO_FIELD = "recording"
+
+
+def _limit(field_name):
+    """``(bytes, refusal)`` for a file sent as ``field_name``: a recording's, or a photo's."""
+    if field_name == AUDIO_FIELD:
+        return audio.max_audio_bytes(), audio.too_large_error
+    return validators.max_upload_bytes(), validators.too_large_error
+
+
 class UploadSizeLimitHandler(FileUploadHandler):
-    """Skip every uploaded file past ``NEWSROOM_UPLOAD_MAX_BYTES``, recording why on the request."""
+    """
+    Skip every uploaded file past its limit (``NEWSROOM_UPLOAD_MAX_BYTES``, or
+    ``NEWSROOM_AUDIO_MAX_BYTES`` for a recording), recording why on the request.
+    """
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        self.limit = validators.max_upload_bytes()
-        self.request_too_large = bool(content_length) and content_length > self.limit + REQUEST_OVERHEAD
+        self.request_length = content_length  # (new_file sets content_length: the file's)
 
     def new_file(self, field_name, *args, **kwargs):
         super().new_file(field_name, *args, **kwargs)
-        if self.request_too_large:
+        self.limit, self.refusal = _limit(field_name)
+        if self.request_length and self.request_length > self.limit + REQUEST_OVERHEAD:
             self._refuse()
 
     def receive_data_chunk(self, raw_data, start):
@@ -52,7 +66,7 @@ class UploadSizeLimitHandler(FileUploadHandler):
     def _refuse(self):
         if self.request is not None:
             refusals = getattr(self.request, "_upload_refusals", {})
-            refusals[self.field_name] = validators.too_large_error()
+            refusals[self.field_name] = self.refusal()
             self.request._upload_refusals = refusals
         raise SkipFile
 

@@ -259,11 +259,13 @@ RESERVED_SECTION_SLUGS = frozenset(
         "consent",
         "cookie-policy",
         "feeds",
+        "live-updates",
         "media",
         "preview",
         "search",
         "sitemap.xml",
         "static",
+        "topics",
     }
 )
 

@@ -53,17 +53,37 @@ def paginate(request, articles, per_page=STORIES_PER_PAGE):
         raise Http404("No such page.") from error
 
 
+# The front page as a broadcaster lays it out: the top story with secondary stories beside it,
+# then a side column of Editor's Pick and Latest that is as long as those (Latest fills what the
+# picks leave), and below them a full-width block for each section.
+HOME_SECONDARY_STORIES = 3
+HOME_SIDE_STORIES = 8
+HOME_LATEST_AT_LEAST = 3
+
+
 @uses_params()
 def home(request):
     """
-    The front page: the top story, the latest stories of each section and the site-wide
-    Editor's Pick. Context: ``top_story``, ``section_blocks`` and ``picks``.
+    The front page. Context: ``top_story``, ``secondary_stories`` (the next newest), ``picks``
+    (the site-wide Editor's Pick), ``latest`` (newer stories not picked, more when the picks are
+    few) and ``section_blocks`` (each section's latest, leaving out the top and secondary ones).
     """
-    top_story = selectors.top_story()
+    picks = selectors.editors_picks()
+    lead_count = 1 + HOME_SECONDARY_STORIES
+    # One query for the top, the secondary and the Latest stories, with room for the picked
+    # ones that Latest leaves out.
+    newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
+    lead, rest = newest[:lead_count], newest[lead_count:]
+    # A picked story already at the top is not listed again beside it.
+    picks = [article for article in picks if article not in lead]
+    picked = {article.pk for article in picks}
+    latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
-        "top_story": top_story,
-        "section_blocks": selectors.latest_by_section(exclude=top_story),
-        "picks": selectors.editors_picks(),
+        "top_story": lead[0] if lead else None,
+        "secondary_stories": lead[1:],
+        "picks": picks,
+        "latest": [article for article in rest if article.pk not in picked][:latest_count],
+        "section_blocks": selectors.latest_by_section(exclude=lead),
     }
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 
@@ -75,6 +95,17 @@ def section_detail(request, section_slug):
     page_obj = paginate(request, selectors.article_list(section=section))
     response = render(request, "articles/section.html", {"section": section, "page_obj": page_obj})
     return tag(response, SITE, cachetags.section(section.pk))
+
+
+@uses_params("page")
+def topic_detail(request, topic_slug):
+    """A topic's published stories from every section, newest first, 20 a page.
+    Context: ``topic``, ``page_obj``.
+    """
+    topic = get_object_or_404(selectors.topic_list(), slug=topic_slug)
+    page_obj = paginate(request, selectors.article_list(topic=topic))
+    response = render(request, "articles/topic.html", {"topic": topic, "page_obj": page_obj})
+    return tag(response, SITE, cachetags.topic(topic.pk))
 
 
 @uses_params("page")
@@ -234,7 +265,9 @@ def _search_page(request, results):
     return page_obj, problem
 
 
-@uses_params()  # any query string (utm_source=...) is the story's page
+# Any other query string (utm_source=...) is the story's page; ?page=N is a page of a live
+# story's stream (a 404 on any other story: live/templatetags/live.py).
+@uses_params("page")
 def article_detail(request, section_slug, year, month, day, slug):
     """
     One published story with its Related News and Editor's Pick blocks.
@@ -286,7 +319,8 @@ def _article_blocks(article, *, origin, **story_context):
                 structured_data.breadcrumbs(article, origin=origin),
             ]
         meta = structured_data.article_open_graph(article, origin=origin)
-        html = render_to_string("includes/story_head.html", {"meta": meta, "json_ld": json_ld})
+        context = {"meta": meta, "json_ld": json_ld, "article": article}
+        html = render_to_string("includes/story_head.html", context)
         return html, cachetags.for_story(article)
 
     def story():
@@ -296,9 +330,11 @@ def _article_blocks(article, *, origin, **story_context):
         return html, cachetags.for_story(article)
 
     def related_news():
-        related = selectors.related_news(article=article)
+        topics = selectors.topic_ids(article)
+        related = selectors.related_news(article=article, topics=topics)
         html = render_to_string("includes/related_news.html", {"related": related})
-        return html, cachetags.for_related_news(article, shown=related, limit=selectors.RELATED_NEWS_COUNT)
+        limit = selectors.RELATED_NEWS_COUNT
+        return html, cachetags.for_related_news(article, shown=related, limit=limit, topics=topics)
 
     return {
         "story_head": (f"story-head:{article.pk}:{article.version}:{origin}", story_head),

@@ -4,6 +4,8 @@ The in-process half of `make bench`, run by bench/run.py with the benchmark's en
     python bench/probe.py pick            which pages to measure (JSON on stdout)
     python bench/probe.py count < specs   SQL queries and application CPU per request
     python bench/probe.py touch PK        a real "Publish update" of one story, for the freshness check
+    python bench/probe.py live            a live story with posts, and its update endpoint (JSON on stdout)
+    python bench/probe.py post PK         a new post on live story PK, for the live freshness check
 
 ``count`` sends each page through Django's test client, that is through the whole middleware
 stack (the page cache included) as gunicorn would, and counts the queries with
@@ -31,6 +33,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.urls import reverse  # noqa: E402
 
 from articles import revisions, views, workflow  # noqa: E402
 from articles.models import Article, Section  # noqa: E402
@@ -116,6 +119,45 @@ def touch(pk):
     return {"marker": marker, "committed_at": time.time()}
 
 
+# The live story's posts, enough for the update endpoint to send its full ten.
+LIVE_POSTS = 30
+
+
+def live():
+    """
+    The live story of the live scenarios: the fourth newest story of the first section (not one
+    the other scenarios measure or list first) made live with ``LIVE_POSTS`` posts, once.
+    """
+    from live import actions  # noqa: PLC0415
+    from live.models import LiveCoverage  # noqa: PLC0415
+
+    section = Section.objects.order_by("position", "name").first()
+    article = Article.objects.published().filter(section=section).order_by("-written_at", "-pk")[3]
+    coverage = LiveCoverage.objects.filter(article=article).first()
+    if coverage is None:
+        user = _editor()
+        coverage = actions.start_coverage(user=user, article=article)
+        for number in range(1, LIVE_POSTS + 1):
+            body = f"<p>Post {number}.</p>"
+            actions.add_post(user=user, coverage=coverage, title=f"Update {number}", body=body)
+    return {
+        "live_pk": article.pk,
+        "live_page": article.get_absolute_url(),
+        "live_updates": reverse("live:updates", args=[article.pk]),
+    }
+
+
+def post(pk):
+    """A new post on live story ``pk``, through the live desk's action; committed on return."""
+    from live import actions  # noqa: PLC0415
+    from live.models import LiveCoverage  # noqa: PLC0415
+
+    marker = f"posted {time.time():.3f}"
+    coverage = LiveCoverage.objects.get(article_id=pk)
+    actions.add_post(user=_editor(), coverage=coverage, body=f"<p>{marker}</p>")
+    return {"marker": marker, "committed_at": time.time()}
+
+
 def _editor():
     from django.contrib.auth import get_user_model
 
@@ -123,12 +165,16 @@ def _editor():
 
 
 def main(argv):
-    if len(argv) < 2 or argv[1] not in {"pick", "count", "touch"}:
+    if len(argv) < 2 or argv[1] not in {"pick", "count", "touch", "live", "post"}:
         raise SystemExit(__doc__)
     if argv[1] == "pick":
         result = pick()
     elif argv[1] == "count":
         result = count(json.load(sys.stdin))
+    elif argv[1] == "live":
+        result = live()
+    elif argv[1] == "post":
+        result = post(int(argv[2]))
     else:
         result = touch(int(argv[2]))
     json.dump(result, sys.stdout)

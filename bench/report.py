@@ -26,6 +26,13 @@ TARGETS = {
         1.0,
         "max",
     ),
+    "lc_vs_la": ("(lc) live update endpoint, cached, via gunicorn ≥ 85 % of (la) bare view", 0.85, "min"),
+    "lv_vs_lb": ("(lv) live update endpoint via Varnish ≥ 80 % of (lb) its static copy, req/s", 0.80, "min"),
+    "live_fresh": (
+        "new post → in the live update endpoint via gunicorn and Varnish ≤ 1 s (pages poll it every 15 s)",
+        1.0,
+        "max",
+    ),
     "e_vs_a": ("(e) uncached page ≥ 10 % of (a) bare view, req/s", 0.10, "min"),
     # Not a target: the whole render, for comparison with the reference's "uncached" 2.8 %.
     "e0_vs_a": ("(e0) the same page with nothing kept, of (a), req/s (no target)", None, None),
@@ -74,6 +81,11 @@ def targets(results):
         "edge_fresh": (_slowest(results["freshness"]["edge"]), None)
         if results.get("freshness", {}).get("edge")
         else None,
+        "lc_vs_la": (ratio("lc", "la"), capacity("lc", "la")) if "lc" in runs else None,
+        "lv_vs_lb": (ratio("lv", "lb"), capacity("lv", "lb")) if "lv" in runs else None,
+        "live_fresh": (_slowest(results["freshness"]["live"]), None)
+        if results.get("freshness", {}).get("live")
+        else None,
         "e_vs_a": (ratio("e", "a"), capacity("e", "a")),
         "e0_vs_a": (ratio("e0", "a"), capacity("e0", "a")) if "e0" in runs else None,
         "deep_vs_g1": (ratio(deep_key(runs), "g1", "p50_ms"), None),
@@ -100,7 +112,7 @@ def targets(results):
 
 
 def _slowest(edge):
-    """The last page to show the change at the edge, in seconds (never: infinity, a failure)."""
+    """The last page (or server) to show the change, in seconds (never: infinity, a failure)."""
     seen = edge["seconds_until_visible"].values()
     return float("inf") if None in seen else max(seen, default=float("inf"))
 
@@ -121,7 +133,7 @@ def _value(name, value):
         return f"{value:.1f} MB"
     if name == "search_p50":
         return f"{value:.1f} ms"
-    if name == "edge_fresh":
+    if name in ("edge_fresh", "live_fresh"):
         return f"{value:.2f} s"
     if name == "deep_vs_g1":
         return f"{value:.2f} ×"
@@ -208,8 +220,9 @@ def markdown(label, results):
         "“other load”: CPU cores the rest of the machine (anything but gunicorn, the bench database's "
         "PostgreSQL backends, Redis, nginx, Varnish and wrk) used during the reported round, of 2: other "
         "work on a shared machine. The table reports each scenario's quietest round; the two scenarios "
-        "a target compares (a and c, b and d and v, g1 and the deep page) ran back to back and are reported "
-        "from the same round. CPU per request is read from /proc and divided by the requests served.",
+        "a target compares (a and c, b and d and v, la and lc, lb and lv, g1 and the deep page) ran back to "
+        "back and are reported from the same round. CPU per request is read from /proc and divided by "
+        "the requests served.",
         "",
         f"Gunicorn workers after the run: {memory} RSS.",
         "",
@@ -246,6 +259,14 @@ def markdown(label, results):
             f"{page} {_seconds(seconds)}" for page, seconds in edge["seconds_until_visible"].items()
         )
         lines += ["", f"Freshness at the edge (Varnish, purged by tag after the commit): {each}."]
+    live = (fresh or {}).get("live")
+    if live:
+        each = ", ".join(f"{server} {_seconds(s)}" for server, s in live["seconds_until_visible"].items())
+        lines += [
+            "",
+            f"Freshness of a live story: after a new post, its update endpoint ({live['endpoint']}) "
+            f"showed it via {each}; a polling page shows it at its next poll (every 15 s).",
+        ]
     hits = results.get("edge_hit_ratio")
     if hits:
         lines += [

@@ -23,6 +23,10 @@
      f  the home page, rendered afresh (same cookie)
      g  the first section's page 1 and page 2,000, rendered afresh (same cookie)
      s  a full-text search (``SEARCH_QUERY``) rendered afresh (same cookie): p50 ≤ 50 ms
+     la, lc  the bare view again, then a live story's update endpoint (what every open live page
+        polls, issue 17) from Django's page cache: lc ≥ 85 % of la
+     lb, lv  a static copy of the update endpoint's JSON via nginx, then the endpoint from
+        Varnish's cache: lv ≥ 80 % of lb
    in rounds (3 by default, the pairs a target compares back to back), and reports per scenario
    the round in which the rest of the machine was quietest: requests/s, p50/p99 latency, errors,
    CPU per request of the gunicorn workers, the PostgreSQL backends, Redis and nginx (from /proc),
@@ -31,7 +35,9 @@
 5. Fetches the cached article from gunicorn (c) and nginx (d) as a client taking no coding,
    gzip, and brotli would, and reports its bytes on the wire in each.
 6. Checks freshness end to end: a real "Publish update" of the measured story, then how long
-   until gunicorn and nginx serve the new headline.
+   until gunicorn and nginx serve the new headline; and a new post on the live story, then how
+   long until its update endpoint shows it via gunicorn and Varnish (a polling reader sees it at
+   their next poll, at most one interval later).
 7. Writes bench/results.json (every label's last run) and its section of bench/RESULTS.md
    (between ``<!-- bench:LABEL:start -->`` and ``<!-- bench:LABEL:end -->``; the prose around
    them is left alone), with the targets as ratios of this run and pass/fail.
@@ -72,10 +78,13 @@ OUT = BENCH / "out"
 NGINX_PREFIX = OUT / "nginx"
 VARNISH_PREFIX = OUT / "varnish"
 VARNISH_VCL = ROOT / "deploy" / "varnish" / "newsroom.vcl"
-# The log records deploy/varnish/newsroom.vcl's header says to leave out (VSL_MASK there).
+# The log records deploy/varnish/newsroom.vcl's header leaves out (VSL_MASK there): everything a
+# hit writes, as bench/nginx.conf has `access_log off` for the nginx it is compared with.
 VARNISH_VSL_MASK = (
     "-VCL_call,-VCL_return,-RespHeader,-RespUnset,-ReqUnset,-BereqHeader,-BerespHeader,"
-    "-ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link"
+    "-ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link,-Timestamp,-ReqStart,-ReqMethod,"
+    "-ReqURL,-ReqProtocol,-ReqHeader,-RespProtocol,-RespStatus,-RespReason,-ReqAcct,"
+    "-VCL_use,-Filters,-Begin,-End,-SessOpen,-SessClose,-Storage,-VdpAcct"
 )
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
@@ -579,7 +588,7 @@ class Scenario:
 
 def scenarios(pages, options):
     """The scenarios, in the order they run."""
-    article, section = pages["article"], pages["section"]
+    article, section, live = pages["article"], pages["section"], pages["live_updates"]
     deep = min(2000, pages["section_pages"])
     fast, slow = options.connections, options.slow_connections
     # Each pair a target compares runs back to back: a and c, d and b and v (the ceiling b in the
@@ -592,6 +601,15 @@ def scenarios(pages, options):
                  expect=("X-Cache-Status", "HIT")),
         Scenario("b", "static copy of the article via nginx (ceiling)", NGINX_STATIC_URL, article, fast),
         Scenario("v", "article from Varnish's cache (the edge)", VARNISH_URL, article, fast,
+                 expect=("X-Cache", "HIT")),
+        # The live update endpoint every open live page polls: its cached hit beside the bare view
+        # (la, lc), and at the edge beside a static copy of its JSON (lb, lv).
+        Scenario("la", "bare Django view, beside (lc)", GUNICORN_URL, "/bench/ok/", fast),
+        Scenario("lc", "live update endpoint from Django's page cache, via gunicorn", GUNICORN_URL, live,
+                 fast, expect=("X-Page-Cache", "HIT")),
+        Scenario("lb", "static copy of the live update endpoint via nginx (ceiling)", NGINX_STATIC_URL, live,
+                 fast),
+        Scenario("lv", "live update endpoint from Varnish's cache (the edge)", VARNISH_URL, live, fast,
                  expect=("X-Cache", "HIT")),
         Scenario("e", "article rendered afresh (uncached)", GUNICORN_URL, article, slow, BYPASS_COOKIE),
         Scenario("e0", "article rendered with nothing kept (page cache and blocks off)", GUNICORN_COLD_URL,
@@ -725,10 +743,13 @@ def _children_cpu():
     return usage.children_user + usage.children_system
 
 
-def freshness(pages, timeout=15.0):
-    """Publish an update of the measured story; how long until each server shows it."""
-    touched = probe("touch", str(pages["article_pk"]), timeout=120)
-    marker, committed = touched["marker"].encode(), touched["committed_at"]
+def seconds_until_shown(urls, changed, timeout):
+    """
+    ``{name: seconds}`` from the commit of ``changed`` (a probe's ``marker`` and ``committed_at``)
+    until each of ``urls`` (``{name: url}``) answers with the marker, polled every 20 ms, each on
+    its own so that a slow answer from one does not delay another; ``None``: not within ``timeout``.
+    """
+    marker, committed = changed["marker"].encode(), changed["committed_at"]
     deadline = time.monotonic() + timeout
 
     def poll(url):
@@ -738,16 +759,37 @@ def freshness(pages, timeout=15.0):
             time.sleep(0.02)
         return None
 
-    # Each server polled on its own, so that a slow render on one does not delay the other.
-    with concurrent.futures.ThreadPoolExecutor(len(SERVERS)) as pool:
-        futures = {name: pool.submit(poll, f"{base}{pages['article']}") for name, base in SERVERS.items()}
-        seen = {name: future.result() for name, future in futures.items()}
+    with concurrent.futures.ThreadPoolExecutor(len(urls)) as pool:
+        futures = {name: pool.submit(poll, url) for name, url in urls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
+def freshness(pages, timeout=15.0):
+    """Publish an update of the measured story; how long until each server shows it."""
+    touched = probe("touch", str(pages["article_pk"]), timeout=120)
+    urls = {name: f"{base}{pages['article']}" for name, base in SERVERS.items()}
+    seen = seconds_until_shown(urls, touched, timeout)
     return {
         "change": "“Publish update” (a minor correction of the headline) of the measured story, "
         "through the workflow",
         "seconds_until_visible": seen,
         "timeout_s": timeout,
     }
+
+
+def live_freshness(pages, timeout=15.0):
+    """
+    A new post on the live story (through the live desk's action): how long until its update
+    endpoint shows it via gunicorn and via Varnish. A polling reader's page shows it at its next
+    poll, at most one interval (15 s) after that.
+    """
+    endpoint = pages["live_updates"]
+    urls = {"gunicorn": f"{GUNICORN_URL}{endpoint}", "varnish": f"{VARNISH_URL}{endpoint}"}
+    for url in urls.values():  # kept before the post
+        fetch(url)
+    posted = probe("post", str(pages["live_pk"]), timeout=120)
+    seen = seconds_until_shown(urls, posted, timeout)
+    return {"endpoint": endpoint, "seconds_until_visible": seen, "timeout_s": timeout}
 
 
 def edge_hit_ratio(addresses=EDGE_MIX_ADDRESSES, readers=8):
@@ -789,20 +831,8 @@ def edge_freshness(pages, timeout=15.0):
     for path in showing.values():  # kept at the edge before the change
         fetch(f"{VARNISH_URL}{path}")
     touched = probe("touch", str(pages["article_pk"]), timeout=120)
-    marker, committed = touched["marker"].encode(), touched["committed_at"]
-    deadline = time.monotonic() + timeout
-
-    def poll(path):
-        while time.monotonic() < deadline:
-            status, headers, body = fetch(f"{VARNISH_URL}{path}")
-            if marker in body:
-                return round(time.time() - committed, 3)
-            time.sleep(0.02)
-        return None
-
-    with concurrent.futures.ThreadPoolExecutor(len(showing)) as pool:
-        futures = {name: pool.submit(poll, path) for name, path in showing.items()}
-        seen = {name: future.result() for name, future in futures.items()}
+    urls = {name: f"{VARNISH_URL}{path}" for name, path in showing.items()}
+    seen = seconds_until_shown(urls, touched, timeout)
     return {"pages": showing, "seconds_until_visible": seen, "timeout_s": timeout}
 
 
@@ -952,6 +982,7 @@ def main(argv=None):
         ensure_database()
         generation = generate(options)
         pages = probe("pick", timeout=120)
+        pages.update(probe("live", timeout=600))
         reset_caches()
         code = code_state()  # what gunicorn is about to load
         gunicorn = processes.start_gunicorn()
@@ -964,6 +995,10 @@ def main(argv=None):
             raise BenchError(f"The article {pages['article']} answered {status}.")
         (NGINX_PREFIX / "html").mkdir(parents=True, exist_ok=True)
         (NGINX_PREFIX / "html" / "article.html").write_bytes(body)
+        status, _, body = fetch(f"{GUNICORN_URL}{pages['live_updates']}")
+        if status != 200:
+            raise BenchError(f"The live update endpoint {pages['live_updates']} answered {status}.")
+        (NGINX_PREFIX / "html" / "live-updates.json").write_bytes(body)
         nginx = processes.start_nginx()
         varnish = processes.start_varnish()
 
@@ -980,7 +1015,7 @@ def main(argv=None):
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
         rounds = {scenario.key: [] for scenario in plan}
-        pairs = [("a", "c"), ("d", "b", "v"), (plan[-2].key, plan[-1].key)]
+        pairs = [("a", "c"), ("d", "b", "v"), ("la", "lc"), ("lb", "lv"), (plan[-2].key, plan[-1].key)]
         for number in range(1, options.rounds + 1):
             for scenario in in_round_order(plan, pairs, number):
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
@@ -1001,6 +1036,8 @@ def main(argv=None):
         fresh = freshness(pages)
         log("Freshness at the edge: the story, its section, home and a page listing it in Related News")
         fresh["edge"] = edge_freshness(pages)
+        log("Freshness of the live story: a new post, until its update endpoint shows it")
+        fresh["live"] = live_freshness(pages)
 
         results = {
             "label": options.label,

@@ -166,6 +166,10 @@ INSTALLED_APPS = [
     # Photo renditions (articles/renditions.py).
     "imagekit",
     "articles",
+    # Live stories: a story's stream of short posts, updating in readers' browsers (live/).
+    "live",
+    # The breaking-news banner on reader pages, set by editors (banners/).
+    "banners",
     # Notifications that reach people: each person's inbox in the admin, and emails (inbox/).
     "inbox",
     # Whole pages for anonymous readers (pagecache/), and the cookie notice (consent/).
@@ -592,6 +596,9 @@ NEWSROOM_NEWS_LANGUAGE = env("NEWSROOM_NEWS_LANGUAGE", "en")
 # The publisher's logo in structured data (articles/structured_data.py): a static file, a raster
 # image (Google reads no SVG logo), at most 600x60 pixels. Its size is read from the file.
 NEWSROOM_PUBLISHER_LOGO = env("NEWSROOM_PUBLISHER_LOGO", "img/publisher-logo.png")
+# The logo in the reader site's header: a static file's path or a full address (an SVG drawn
+# light on the dark header). Another shape can override templates/includes/logo.html instead.
+NEWSROOM_LOGO = env("NEWSROOM_LOGO", "img/logo.svg")
 # The site's address (scheme, host, port): absolute links that leave the site, as in emails, are
 # built on it. `make run` sets it from HOST and PORT; production refuses to start without it.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
@@ -638,6 +645,10 @@ NEWSROOM_EDGE_MAX_AGE = int(env("NEWSROOM_EDGE_MAX_AGE", str(24 * 3600)))
 NEWSROOM_EDGE_PURGE_TIMEOUT = float(env("NEWSROOM_EDGE_PURGE_TIMEOUT", "2"))
 # How many Editor's Pick entries a block shows.
 NEWSROOM_PICKS_LIMIT = int(env("NEWSROOM_PICKS_LIMIT", "5"))
+# How often an open live story asks for new posts, in seconds (live/; the tests shorten it),
+# and how many posts a page of its stream shows.
+NEWSROOM_LIVE_POLL_SECONDS = float(env("NEWSROOM_LIVE_POLL_SECONDS", "15"))
+NEWSROOM_LIVE_POSTS_PER_PAGE = int(env("NEWSROOM_LIVE_POSTS_PER_PAGE", "20"))
 # PostgreSQL's text search configuration (stemming, stop words) for search (articles/search.py).
 # Changing it needs the index rebuilt: manage.py rebuild_search_index. SQLite stems English only.
 NEWSROOM_SEARCH_CONFIG = env("NEWSROOM_SEARCH_CONFIG", "english")
@@ -690,6 +701,10 @@ NEWSROOM_UPLOAD_MAX_PIXELS = int(env("NEWSROOM_UPLOAD_MAX_PIXELS", str(50_000_00
 # The credit given to images uploaded inside the editor (its upload sends only the file); the
 # desk changes it in the photo library.
 NEWSROOM_DEFAULT_CREDIT = env("NEWSROOM_DEFAULT_CREDIT", NEWSROOM_SITE_NAME)
+# The broadcast audio of a report (articles/audio.py): MP3, M4A, Ogg or WAV, judged by content.
+# The size limit is enforced while the file streams in (articles/uploads.py), like the photos'.
+NEWSROOM_AUDIO_MAX_BYTES = int(env("NEWSROOM_AUDIO_MAX_BYTES", str(40 * 1024 * 1024)))
+NEWSROOM_AUDIO_MAX_SECONDS = int(env("NEWSROOM_AUDIO_MAX_SECONDS", str(30 * 60)))
 # The size limit is enforced by the first handler; Django's own handlers then keep the file in
 # memory (up to FILE_UPLOAD_MAX_MEMORY_SIZE) or in a temporary file.
 FILE_UPLOAD_HANDLERS = [

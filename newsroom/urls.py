@@ -57,6 +57,8 @@ urlpatterns = [
         {"sitemaps": sitemaps},
         name="sitemap",
     ),
+    # Live stories' update endpoint and post addresses (live/), before the sections' catch-all.
+    path("", include("live.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -9,6 +9,8 @@ has changed. The design:
 * A view says what its page shows by calling :func:`tag` with cache tags (for example
   ``article:12``, ``section:3``, ``picks``). Only tagged responses are stored, so a page nobody
   thought about is never cached by accident.
+  A template tag that renders a part of every page (the breaking-news banner) declares its
+  tags on the request (:func:`tag_request`); they are added to those of a page its view tagged.
 * A view says which query parameters it reads with :func:`uses_params` (``tagged(view, ...,
   params=...)`` for a view someone else wrote). A page is kept under its address with those
   parameters alone, in a fixed order, and the view is shown only them: ``?page=2&utm_source=x``
@@ -64,7 +66,7 @@ invalidations), ``blocks``, ``middleware``, ``registry``.
 """
 
 from pagecache.blocks import cached_blocks
-from pagecache.declare import tag, tagged, uses_params
+from pagecache.declare import tag, tag_request, tagged, uses_params
 from pagecache.store import SCHEDULES, Start, invalidate, started
 
 
@@ -83,6 +85,7 @@ __all__ = [
     "invalidate_on_commit",
     "started",
     "tag",
+    "tag_request",
     "tagged",
     "uses_params",
 ]

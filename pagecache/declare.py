@@ -6,12 +6,32 @@ import functools
 TAGS_ATTRIBUTE = "cache_tags"
 # View attribute naming the query parameters the view reads (see ``pagecache.keys``).
 PARAMS_ATTRIBUTE = "page_cache_params"
+# Request attribute the tags of what a page's templates rendered are collected on.
+RENDERED_TAGS_ATTRIBUTE = "page_cache_rendered_tags"
 
 
 def tag(response, *tags):
     """Declare what ``response`` shows; only tagged responses are cached."""
     existing = getattr(response, TAGS_ATTRIBUTE, set())
     setattr(response, TAGS_ATTRIBUTE, existing | {str(t) for t in tags})
+    return response
+
+
+def tag_request(request, *tags):
+    """
+    Declare what a part of ``request``'s page shows, from a template tag that renders it on
+    every page without the view knowing (the breaking-news banner). The page cache adds these
+    ``tags`` to those the view gave its response; a response no view tagged stays unkept.
+    """
+    existing = getattr(request, RENDERED_TAGS_ATTRIBUTE, set())
+    setattr(request, RENDERED_TAGS_ATTRIBUTE, existing | {str(t) for t in tags})
+
+
+def add_rendered_tags(request, response):
+    """Add the tags declared with :func:`tag_request` to ``response``, if its view tagged it."""
+    rendered = getattr(request, RENDERED_TAGS_ATTRIBUTE, None)
+    if rendered and getattr(response, TAGS_ATTRIBUTE, None):
+        tag(response, *rendered)
     return response
 
 

@@ -12,7 +12,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date, quote_etag
 
 from pagecache import edge, encoding, keys, purges, store
-from pagecache.declare import TAGS_ATTRIBUTE
+from pagecache.declare import TAGS_ATTRIBUTE, add_rendered_tags
 
 # Headers a stored page keeps; everything else is recomputed. (A view that sets its own ETag
 # keeps it; ConditionalGetMiddleware makes one for the others, hits included.)
@@ -75,7 +75,7 @@ class PageCacheMiddleware:
         # The query string narrowed, with the cache on or off; a key per content coding.
         page_keys = keys.page_keys(request)
         if page_keys is None or not store.is_on():
-            response = self.get_response(request)
+            response = add_rendered_tags(request, self.get_response(request))
             if self._storable(response):
                 self._prepare(response)
             elif response.status_code in GONE_STATUSES:
@@ -90,7 +90,7 @@ class PageCacheMiddleware:
         if entry is not None:
             return self._serve(entry)
         setattr(request, store.STARTED_ATTRIBUTE, store.Start(store.clock(cache, found), now))
-        response = self.get_response(request)
+        response = add_rendered_tags(request, self.get_response(request))
         if self._storable(response):
             self._prepare(response)
             self._store(cache, page_keys, coding, response, since=store.started(request))

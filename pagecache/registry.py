@@ -10,6 +10,9 @@ class Schedules:
     take-down time, an Editor's Pick starting or ending). Each app with such moments registers a
     function ``next_change(*, now)`` answering the first one after ``now``, or ``None``. Nothing
     is kept past the earliest of them; with none registered, nothing changes by the clock.
+
+    The answer is remembered until the tag ``pagecache.SCHEDULES`` moves: a change to any such
+    moment (a story scheduled, a pick's or a banner's window) invalidates it with its own tags.
     """
 
     def __init__(self, *functions):

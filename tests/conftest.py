@@ -33,6 +33,20 @@ def page_cache(settings):
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """
+    ``committed(change, ...)``: call ``change`` and run its on-commit callbacks (the page
+    cache's invalidations), as a real commit would.
+    """
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
 def queued_tasks(settings):
     """Django's dummy tasks backend: tasks are kept, not run, like a queue whose worker is down."""
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}

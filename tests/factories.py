@@ -1,5 +1,6 @@
 """factory_boy factories for the newsroom's models. Tests build their data with these."""
 
+import datetime
 import io
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from articles import photos, roles, workflow
@@ -22,6 +24,7 @@ from articles.models import (
     Section,
     default_crop_boxes,
 )
+from banners.models import Banner
 
 
 def image_file(name="photo.jpg", size=(64, 48), image_format="JPEG", color=(30, 90, 160)):
@@ -209,3 +212,15 @@ class EditorsPickFactory(factory.django.DjangoModelFactory):
 
     article = factory.SubFactory(PublishedArticleFactory)
     position = factory.Sequence(lambda n: n)
+
+
+class BannerFactory(factory.django.DjangoModelFactory):
+    """A site-wide breaking-news banner showing now for an hour (``section=`` for a section's)."""
+
+    class Meta:
+        model = Banner
+
+    text = factory.Sequence(lambda n: f"Breaking story {n}")
+    article = factory.SubFactory(PublishedArticleFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(minutes=1))
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(hours=1))

@@ -12,7 +12,7 @@ from django.core.management import get_commands
 from django.urls import Resolver404, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCT = ("articles", "newsroom")
+PRODUCT = ("articles", "live", "newsroom")
 
 # What the bench app adds, seen from a fresh process with the given environment.
 PROBE = """

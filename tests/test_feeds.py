@@ -300,6 +300,7 @@ def test_pages_link_to_the_feeds_they_belong_to(client, politics, eileen):
         **site,
         "/feeds/politics/": ("application/rss+xml", "Politics | Newsroom World Radio News"),
         "/feeds/politics/atom/": ("application/atom+xml", "Politics | Newsroom World Radio News (Atom)"),
+        "/feeds/politics/podcast/": ("application/rss+xml", "Politics | Newsroom World Radio News podcast"),
     }
     assert feed_links(client.get("/authors/eileen-cahill/").content) == {
         **site,

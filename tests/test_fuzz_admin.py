@@ -21,18 +21,24 @@ from django.urls import reverse
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from articles.models import Article, Author, Photo, PhotoCredit, Section
+from articles import recordings
+from articles.models import Article, Audio, Author, Photo, PhotoCredit, Section, Topic
+from banners.models import Banner
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
+    BannerFactory,
     EditorFactory,
     PhotoCreditFactory,
+    PublishedArticleFactory,
     SectionFactory,
     image_bytes,
     stored_state,
     uploaded_photo,
 )
 from tests.hostile_input import FUZZ, NASTY, TEN_THOUSAND, any_text, hostile_number, query_string
+from tests.test_audio import wav_bytes
+from tests.test_banners_admin import form_data as banner_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +66,17 @@ def _article_data(article, section):
         "revision_message": "",
         **({"base_version": article.version} if article else {}),
     }
+
+
+def _audio_data(recording):
+    data = {"title": "The evening bulletin", "credit": "Newsroom Radio"}
+    if recording is None:
+        data["recording"] = SimpleUploadedFile("report.wav", wav_bytes(), content_type="audio/wav")
+    return data
+
+
+def _a_recording():
+    return recordings.audio_create(content=wav_bytes(), name="report.wav", title="A report", credit="Radio")
 
 
 def _photo_data(photo, credit):
@@ -96,6 +113,18 @@ FORMS = {
     ),
     (PhotoCredit, "add"): (lambda: None, lambda obj: {"name": "Wire Agency"}),
     (PhotoCredit, "change"): (lambda: PhotoCreditFactory(), lambda obj: {"name": obj.name}),
+    (Audio, "add"): (lambda: None, lambda obj: _audio_data(None)),
+    (Audio, "change"): (_a_recording, _audio_data),
+    (Topic, "add"): (lambda: None, lambda obj: {"name": "Elections", "slug": "elections", "description": ""}),
+    (Topic, "change"): (
+        lambda: Topic.objects.create(name="Harbour", slug="harbour"),
+        lambda obj: {"name": obj.name, "slug": obj.slug, "description": obj.description},
+    ),
+    (Banner, "add"): (lambda: None, lambda obj: banner_form_data(PublishedArticleFactory())),
+    (Banner, "change"): (
+        lambda: BannerFactory(),
+        lambda obj: banner_form_data(obj.article, section=obj.section, text=obj.text),
+    ),
 }
 
 

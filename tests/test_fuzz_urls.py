@@ -25,6 +25,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from articles import preview
+from articles.models import Topic
 from articles.urls import FourDigitYearConverter, TwoDigitConverter
 from pagecache.declare import declared_params
 from tests.factories import AuthorFactory, PublishedArticleFactory, SectionFactory
@@ -37,6 +38,7 @@ from tests.hostile_input import (
     hostile_text,
     query_string,
 )
+from tests.live_support import live_story
 
 pytestmark = pytest.mark.django_db
 
@@ -226,6 +228,8 @@ def newsroom():
     ]
     story = stories[0]
     token = preview.make_share_token(article=story, revision=story.latest_revision)
+    coverage, [post], _ = live_story(posts=1, section=sport)
+    stories[0].topics.add(Topic.objects.create(name="Elections", slug="elections"))
     paths = [
         "/",
         *(s.get_absolute_url() for s in stories),
@@ -241,9 +245,16 @@ def newsroom():
         "/feeds/authors/kim-reporter/atom/",
         "/feeds/sport/",
         "/feeds/sport/atom/",
+        "/feeds/sport/podcast/",
+        "/topics/elections/",
+        "/feeds/topics/elections/",
+        "/feeds/topics/elections/atom/",
         f"/preview/{story.pk}/",
         f"/preview/shared/{token}/",
         "/sitemap-articles.xml",
+        f"/live-updates/{coverage.article_id}/",
+        f"/live-updates/{coverage.article_id}/feed/",
+        f"/live-updates/posts/{post.pk}/",
     ]
     # A route without path values has one address: itself.
     paths += ["/" + route.route for route in ROUTES if not route.converters]

@@ -12,7 +12,8 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import preview, revisions, workflow
+from articles import preview, recordings, revisions, workflow
+from articles.models import Topic
 from tests.checkers import html_errors
 from tests.factories import (
     ArticleFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     ReporterFactory,
     SectionFactory,
 )
+from tests.test_audio import wav_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +70,10 @@ def reader_pages(client):
         authors=[author, AuthorFactory(name="Kim Jiwoo")],
         related_articles=[older],
         written_at=WRITTEN + datetime.timedelta(hours=1),
+        audio=recordings.audio_create(content=wav_bytes(2), name="r.wav", title="Talks", credit="NWR"),
     )
+    talks = Topic.objects.create(name="Leaders' talks", slug="leaders-talks")
+    with_photo.topics.add(talks)
     corrected = PublishedArticleFactory(section=politics, written_at=WRITTEN + datetime.timedelta(hours=2))
     edit(corrected, editor, body="<p>The vote was 12 to 3.</p>")
     corrected.refresh_from_db()
@@ -96,6 +101,7 @@ def reader_pages(client):
         "article with a correction": corrected.get_absolute_url(),
         "article with an update": updated.get_absolute_url(),
         "author": author.get_absolute_url(),
+        "topic": talks.get_absolute_url(),
         "archive year": reverse("articles:archive_year", args=[day.year]),
         "archive month": reverse("articles:archive_month", args=[day.year, day.month]),
         "archive day": reverse("articles:archive_day", args=[day.year, day.month, day.day]),

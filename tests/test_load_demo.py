@@ -9,13 +9,13 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from articles import roles, workflow
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.management.commands import load_demo as load_demo_command
-from articles.models import Article, CurationEvent, EditorsPick, Photo, Section, WorkflowEvent
+from articles.models import Article, Audio, CurationEvent, EditorsPick, Photo, Section, WorkflowEvent
 
 Status = Article.Status
 
@@ -167,6 +167,8 @@ def test_load_demo_photos_are_real_images_with_credits(monkeypatch):
     for photo in photos:
         assert (photo.width, photo.height) == (1600, 900)
         assert photo.credit.name and photo.caption and photo.alt_text
+    # Every story's photo has its own credit, so no credit shows twice on a page.
+    assert len({photo.credit_id for photo in photos}) == len(photos)
     with photos[0].image.open("rb") as file, Image.open(file) as image:
         assert image.format == "JPEG"
         # A drawn scene, not a flat rectangle.
@@ -175,10 +177,27 @@ def test_load_demo_photos_are_real_images_with_credits(monkeypatch):
 
 def test_demo_photo_rendering_is_deterministic():
     story = demo.STORIES[0]
-    arguments = {"slug": story.slug, "section_slug": story.section, "headline": story.headline, "credit": "X"}
+    arguments = {"slug": story.slug, "section_slug": story.section}
 
     assert render_photo(**arguments) == render_photo(**arguments)
     assert render_photo(**arguments) != render_photo(**{**arguments, "slug": "another-story"})
+
+
+def test_demo_photos_of_one_section_are_different_pictures():
+    """Not the same scene twice: their own light, framing and colours (compared small and blurred)."""
+    first, second = [story for story in demo.STORIES if story.section == "politics"][:2]
+
+    def thumbnail(story):
+        data = render_photo(slug=story.slug, section_slug=story.section)
+        return Image.open(io.BytesIO(data)).convert("L").resize((32, 18))
+
+    difference = ImageChops.difference(thumbnail(first), thumbnail(second))
+    assert ImageStat.Stat(difference).mean[0] > 12
+
+
+def test_demo_stories_have_credits_of_their_own():
+    assert len({story.credit for story in demo.STORIES}) == len(demo.STORIES)
+    assert [story.credit for story in demo.STORIES] == demo.CREDITS
 
 
 @pytest.mark.django_db
@@ -232,7 +251,7 @@ def test_load_demo_second_run_changes_nothing(monkeypatch, media_root):
     assert database_snapshot() == before
     assert WorkflowEvent.objects.count() == events_before
     assert media_files(media_root) == files_before
-    assert len(files_before) == Photo.objects.count()
+    assert len(files_before) == Photo.objects.count() + Audio.objects.count()
     assert "Nothing to do" in output
 
 

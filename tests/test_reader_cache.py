@@ -31,17 +31,6 @@ def cache_on(page_cache):
     return page_cache
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run a change's on-commit callbacks (the invalidations), as a real commit would."""
-
-    def run(change, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return change(*args, **kwargs)
-
-    return run
-
-
 def get(client, url):
     return client.get(url)
 

@@ -511,9 +511,9 @@ def test_search_query_count_is_constant(client, django_assert_max_num_queries, c
             headline=f"Budget story {n:02d}", lead_photo=PhotoFactory(), written_at=at(1, 0, n)
         )
 
-    # The menu's sections, the filter's, the matches (ranked and counted), and the page's rows
-    # with their snippets.
-    with django_assert_max_num_queries(4):
+    # The menu's sections, the filter's, the breaking-news banners, the matches (ranked and
+    # counted), and the page's rows with their snippets.
+    with django_assert_max_num_queries(5):
         assert client.get("/search/", {"q": "budget story"}).status_code == 200
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         assert client.get("/search/").status_code == 200

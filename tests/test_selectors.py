@@ -56,31 +56,33 @@ def test_article_list_filters_by_author():
 # --- home ------------------------------------------------------------------------------------
 
 
-def test_top_story_is_the_newest_published():
-    PublishedArticleFactory(written_at=at(1))
+def test_newest_stories_are_the_newest_published():
+    oldest = PublishedArticleFactory(written_at=at(1))
     newest = PublishedArticleFactory(written_at=at(5))
+    middle = PublishedArticleFactory(written_at=at(3))
     ArticleFactory()
 
-    assert selectors.top_story() == newest
+    assert selectors.newest_stories(limit=2) == [newest, middle]
+    assert selectors.newest_stories(limit=5) == [newest, middle, oldest]
 
 
-def test_top_story_none_when_nothing_is_published():
+def test_newest_stories_empty_when_nothing_is_published():
     ArticleFactory()
-    assert selectors.top_story() is None
+    assert selectors.newest_stories(limit=4) == []
 
 
-def test_latest_by_section_limits_each_section_and_skips_the_top_story():
+def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
     politics = SectionFactory(name="Politics", slug="politics", position=1)
     economy = SectionFactory(name="Economy", slug="economy", position=2)
     SectionFactory(name="Empty", slug="empty", position=0)
     politics_stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 7)]
     economy_story = PublishedArticleFactory(section=economy, written_at=at(1))
-    top = politics_stories[-1]
+    top = politics_stories[-1:-3:-1]
 
     blocks = selectors.latest_by_section(per_section=3, exclude=top)
 
     assert [section for section, _ in blocks] == [politics, economy]
-    assert blocks[0][1] == politics_stories[-2:-5:-1]
+    assert blocks[0][1] == politics_stories[-3:-6:-1]
     assert blocks[1][1] == [economy_story]
 
 

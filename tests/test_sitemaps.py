@@ -76,6 +76,7 @@ def test_index_lists_every_sitemap_with_its_last_change_to_the_second(client):
         "http://testserver/sitemap-home.xml": "2025-04-03T17:05:00+09:00",
         # The newest story first published there.
         "http://testserver/sitemap-sections.xml": "2025-04-02T21:00:00+09:00",
+        "http://testserver/sitemap-topics.xml": None,  # no topic yet
         "http://testserver/sitemap-authors.xml": "2025-04-01T21:00:00+09:00",
         "http://testserver/sitemap-articles.xml": "2025-04-03T17:05:00+09:00",
         "http://testserver/sitemap-news.xml": None,  # nothing in the last 48 hours
@@ -265,11 +266,12 @@ def test_sitemap_query_counts_are_constant(
     # query per author), and the news sitemap's own count.
     # With no stories, a page may skip reading what it knows is empty.
     at_most_or_exactly = django_assert_num_queries if count else django_assert_max_num_queries
-    with at_most_or_exactly(9):
+    with at_most_or_exactly(11):
         assert client.get("/sitemap.xml").status_code == 200
     budgets = {
         "home": 1,  # the newest change
         "sections": 2,  # the count, the sections with their newest story
+        "topics": 1,  # the count (no topics here: nothing more to read)
         "authors": 3,  # the count, the authors, the newest story of each in one grouped query
         "articles": 2,  # the highest id, the page's stories with their sections and lead photos
         "news": 1,  # the count: these stories are older than 48 hours

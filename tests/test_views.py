@@ -8,7 +8,7 @@ from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import selectors, workflow
+from articles import selectors, views, workflow
 from articles.models import Article, EditorsPick
 from tests.factories import (
     ArticleFactory,
@@ -75,13 +75,19 @@ def story():
 # --- Home ------------------------------------------------------------------------------------
 
 
-def test_home_shows_top_story_section_blocks_and_picks(client):
+def test_home_shows_top_and_secondary_stories_section_blocks_picks_and_latest(client):
     politics = SectionFactory(name="Politics", slug="politics", position=1)
     economy = SectionFactory(name="Economy", slug="economy", position=2)
     older = PublishedArticleFactory(section=politics, headline="Older politics", written_at=at(1))
     economy_story = PublishedArticleFactory(section=economy, headline="Markets rally", written_at=at(2))
-    top = PublishedArticleFactory(section=politics, headline="The top story", written_at=at(3))
-    pick = EditorsPickFactory(article__headline="A picked story", article__written_at=at(1, 1)).article
+    secondary = [
+        PublishedArticleFactory(section=economy, headline=f"Secondary {n}", written_at=at(3, n))
+        for n in (3, 2, 1)
+    ]
+    top = PublishedArticleFactory(section=politics, headline="The top story", written_at=at(4))
+    pick = EditorsPickFactory(
+        article__section=economy, article__headline="A picked story", article__written_at=at(1, 1)
+    ).article
     ArticleFactory(section=politics, headline="A draft nobody sees")
 
     response = client.get("/")
@@ -89,12 +95,30 @@ def test_home_shows_top_story_section_blocks_and_picks(client):
 
     assert response.status_code == 200
     assert content.count("<h1") == 1
-    assert top.get_absolute_url() in content
-    assert content.index("The top story") < content.index("Older politics")
+    assert response.context["top_story"] == top
+    assert response.context["secondary_stories"] == secondary
+    # The section blocks leave out the stories already shown at the top.
+    assert response.context["section_blocks"] == [(politics, [older]), (economy, [economy_story, pick])]
+    assert content.index("The top story") < content.index("Secondary 3") < content.index("Older politics")
     assert content.index('id="section-politics-heading"') < content.index('id="section-economy-heading"')
-    assert older.headline in content and economy_story.headline in content
     assert "Editor's Pick" in content and pick.headline in content
+    # Latest lists the newer stories after the top ones, never a picked one twice.
+    assert [article.headline for article in response.context["latest"]] == ["Markets rally", "Older politics"]
+    assert 'id="latest-heading"' in content
     assert "A draft nobody sees" not in content
+
+
+def test_home_latest_fills_the_side_column_when_picks_run_out(client):
+    stories = [PublishedArticleFactory(written_at=at(1, 0, n)) for n in range(20)]
+    EditorsPick.objects.create(article=stories[0], position=0)
+
+    latest = client.get("/").context["latest"]
+
+    assert len(latest) == views.HOME_SIDE_STORIES - 1
+    EditorsPick.objects.bulk_create(
+        EditorsPick(article=story, position=n) for n, story in enumerate(stories[1:3])
+    )
+    assert len(client.get("/").context["latest"]) == views.HOME_SIDE_STORIES - 3
 
 
 def test_home_when_nothing_is_published(client):
@@ -492,7 +516,7 @@ def test_server_error_uses_the_styled_500_page(client, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "top_story", broken)
+    monkeypatch.setattr(selectors, "newest_stories", broken)
     client.raise_request_exception = False
 
     response = client.get("/")
@@ -521,7 +545,7 @@ def test_article_page_query_count_is_constant(client, django_assert_max_num_quer
         EditorsPick.objects.create(article=other, position=position)
         EditorsPick.objects.create(article=other, section=section, position=position)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # the breaking-news banner's is one of them
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
 
@@ -562,12 +586,39 @@ def test_author_and_archive_query_counts_are_constant(client, django_assert_max_
     for n in range(count):
         PublishedArticleFactory(authors=[author], lead_photo=PhotoFactory(), written_at=at(9, 3, n))
 
-    with django_assert_max_num_queries(5):
+    # Each page's count includes the breaking-news banner's query.
+    with django_assert_max_num_queries(6):
         assert client.get("/authors/busy/").status_code == 200
     # Not one more for the month: its view makes no list of dates (nothing on the page shows one).
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get("/archive/2025/04/09/").status_code == 200
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get("/archive/2025/04/").status_code == 200
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         assert client.get("/archive/2025/").status_code == 200
+
+
+# --- Sharing ---------------------------------------------------------------------------------
+
+
+def test_story_share_links_are_plain_links_to_each_service_with_the_story_address(client, settings):
+    settings.SITE_URL = "https://news.example.com"
+    article = PublishedArticleFactory(headline="Rates & prices", section=SectionFactory(slug="economy"))
+    address = "https%3A%2F%2Fnews.example.com" + article.get_absolute_url().replace("/", "%2F")
+
+    response = client.get(article.get_absolute_url())
+    content = text(response)
+
+    share = content[
+        content.index('<section class="share"') : content.index("</section>", content.index('class="share"'))
+    ]
+    assert f'href="mailto:?subject=Rates%20%26%20prices&amp;body={address}"' in share
+    assert f'href="https://x.com/intent/post?url={address}&amp;text=Rates%20%26%20prices"' in share
+    assert f'href="https://www.facebook.com/sharer/sharer.php?u={address}"' in share
+    assert f'href="https://www.linkedin.com/sharing/share-offsite/?url={address}"' in share
+    assert f'href="https://wa.me/?text=Rates%20%26%20prices%20{address}"' in share
+    assert f'href="https://social-plugins.line.me/lineit/share?url={address}"' in share
+    assert 'data-share-copy="https://news.example.com' in share
+    # Nothing of theirs runs here and the page sets no cookie.
+    assert re.findall(r'<script src="([^"]+)"', content) == ["/static/js/consent.js", "/static/js/reader.js"]
+    assert not response.cookies

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
+from articles.admin.media import AudioAdmin, TopicAdmin  # noqa: F401 (register themselves)
 from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)

@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from articles import merge, revisions
-from articles.admin.widgets import AutocompleteSelectMultiple, can_be_key
+from articles.admin.widgets import AutocompleteSelectMultiple, KeyCheckedMultipleChoiceField
 from articles.models import Article, Author
 
 # Beside the headline: the length search engines show. Google's results cut a title at about 600
@@ -62,18 +62,10 @@ def headline_meter(headline):
     )
 
 
-class OrderedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+class OrderedModelMultipleChoiceField(KeyCheckedMultipleChoiceField):
     """A multiple choice that keeps the order the user gave (bylines, Related News)."""
 
     def clean(self, value):
-        # Django's own check runs the values through an ``__in`` query, which raises on one that
-        # cannot be a key (a 30-digit number: OverflowError) instead of refusing it.
-        key_field = self.queryset.model._meta.pk
-        for key in value or []:
-            if not can_be_key(key_field, key):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
-                )
         chosen = super().clean(value)
         by_pk = {str(obj.pk): obj for obj in chosen}
         return [by_pk[str(pk)] for pk in dict.fromkeys(value or []) if str(pk) in by_pk]
@@ -130,6 +122,8 @@ class ArticleAdminForm(forms.ModelForm):
             "anchor_lead",
             "body",
             "lead_photo",
+            "audio",
+            "topics",
             "publish_at",
             "expire_at",
         ]
@@ -150,7 +144,8 @@ class ArticleAdminForm(forms.ModelForm):
         if self.instance.pk:
             content = self.shown_content()
             self.initial.update(
-                {field: content[field] for field in revisions.CONTENT_FIELDS},
+                # .get: a revision older than a field (the audio) leaves it empty.
+                {field: content.get(field) for field in revisions.CONTENT_FIELDS},
                 author_list=content["authors"],
                 related_list=content["related"],
                 base_version=self.instance.version,

@@ -19,7 +19,7 @@ from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from articles import presence, preview, revisions, search, workflow
+from articles import presence, preview, revisions, search, topics, workflow
 from articles.admin.article_form import ArticleAdminForm, RescheduleForm
 from articles.admin.autosave import Autosave
 from articles.admin.bulk import WorkflowBulkActions
@@ -58,10 +58,10 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
     search_fields = ["headline", "summary", "slug"]
     # At 100,000 stories a second COUNT(*) per list page is pure cost ("x of y" is not needed).
     show_full_result_count = False
-    autocomplete_fields = ["lead_photo", "section"]
+    autocomplete_fields = ["lead_photo", "section", "audio", "topics"]
     fieldsets = [
-        (None, {"fields": ["headline", "slug", "section", "author_list", "summary"]}),
-        ("Story", {"fields": ["anchor_lead", "body", "lead_photo", "related_list"]}),
+        (None, {"fields": ["headline", "slug", "section", "topics", "author_list", "summary"]}),
+        ("Story", {"fields": ["anchor_lead", "body", "lead_photo", "audio", "related_list"]}),
         ("Embargo", {"fields": ["publish_at", "expire_at"]}),
         ("This save", {"fields": ["revision_message", "base_version"]}),
     ]
@@ -174,8 +174,8 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
                 wanted |= Q(pk__in=named)
             queryset = queryset.filter(wanted)
         may_have_duplicates = False
-        # Autocomplete for an Editor's Pick offers only stories readers can see.
-        if request.GET.get("model_name") == "editorspick":
+        # Autocomplete for an Editor's Pick or a breaking-news banner offers only stories readers can see.
+        if request.GET.get("model_name") in ("editorspick", "banner"):
             queryset = queryset.published()
         return queryset, may_have_duplicates
 
@@ -213,8 +213,10 @@ class ArticleAdmin(WorkflowBulkActions, Autosave, HostileInputSafe, admin.ModelA
             )
 
     def save_related(self, request, form, formsets, change):
-        # Bylines and Related News are part of the revision content, saved in save_model.
-        pass
+        # Bylines and Related News are part of the revision content, saved in save_model. Topics
+        # are the desk's filing, not the story's text: kept on the story itself, as picks are.
+        if "topics" in form.cleaned_data:
+            topics.article_set_topics(article=form.instance, topics=form.cleaned_data["topics"])
 
     # --- the change form ---------------------------------------------------------------------
 

@@ -82,4 +82,5 @@ class HostileInputSafe:
             kwargs["widget"] = widgets.AutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")
             )
+        kwargs.setdefault("form_class", widgets.KeyCheckedMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)

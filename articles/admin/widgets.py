@@ -107,6 +107,23 @@ def can_be_key(key_field, value):
     return True
 
 
+class KeyCheckedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """
+    A multiple choice that refuses a value that cannot be a key with "not a valid value", as a
+    single choice does: Django's own check runs the values through an ``__in`` query, which
+    raises on one (a 30-digit number: OverflowError from SQLite) instead of refusing it.
+    """
+
+    def clean(self, value):
+        key_field = self.queryset.model._meta.pk
+        for key in value or []:
+            if not can_be_key(key_field, key):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": key}
+                )
+        return super().clean(value)
+
+
 class _ExistingKeysOnly:
     """
     Django's autocomplete widgets look up the submitted values to show them as chosen, with the

@@ -1,17 +1,19 @@
 """
 Placeholder lead photos for the demo stories, drawn with Pillow.
 
-Each picture is a simple scene in its section's colours (a skyline for Politics, a harbour for
-Economy, a stadium for Sports…) with the headline's first words and the photo credit written
-on it, so a page looks like a news page rather than a row of grey boxes. Everything random is
-seeded by the article's slug: the same story always gets the same bytes.
+Each picture is a scene in its section's colours (a skyline for Politics, a harbour for Economy,
+a stadium for Sports…), composed per story: its own light (dawn, day, dusk, night), colour
+cast, framing and mirror image, then treated like a photograph (soft focus, a glow of light,
+a vignette and film grain). No text is drawn on it: the page shows the credit and caption.
+Everything random is seeded by the article's slug: the same story always gets the same bytes.
 """
 
+import colorsys
 import io
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 SIZE = WIDTH, HEIGHT = (1600, 900)
 HORIZON = 620
@@ -37,19 +39,104 @@ PALETTES = {
     "world": Palette((20, 70, 130), (250, 190, 120), (40, 90, 120), (18, 52, 84), (255, 236, 180)),
 }
 DEFAULT_PALETTE = PALETTES["society"]
+# Scenes under a roof: no sky, so no clouds.
+INDOOR_SECTIONS = {"culture"}
 
 
-def render_photo(*, slug, section_slug, headline, credit):
+# The light a story's picture was "taken" in: (brightness, warmth, saturation) of the scene.
+LIGHTS = {
+    "day": (1.05, 0.0, 1.05),
+    "golden hour": (1.0, 0.12, 1.15),
+    "dusk": (0.78, 0.06, 0.95),
+    "overcast": (0.92, -0.04, 0.7),
+    "night": (0.55, -0.08, 0.85),
+}
+
+
+def render_photo(*, slug, section_slug):
     """Return the JPEG bytes of a 1600x900 placeholder photo for one story."""
     rng = random.Random(slug)
-    palette = PALETTES.get(section_slug, DEFAULT_PALETTE)
+    brightness, warmth, saturation = LIGHTS[rng.choice(sorted(LIGHTS))]
+    palette = _varied(PALETTES.get(section_slug, DEFAULT_PALETTE), rng, brightness=brightness, warmth=warmth)
     image = _gradient(palette.sky_top, palette.sky_bottom)
+    if section_slug not in INDOOR_SECTIONS:
+        image = _clouds(image, rng, palette)
     draw = ImageDraw.Draw(image)
     SCENES.get(section_slug, _town)(draw, rng, palette)
-    image = _caption_overlay(image, headline=headline, credit=credit, accent=palette.accent)
+    image = _as_photograph(_framed(image, rng), rng, palette, saturation=saturation)
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=JPEG_QUALITY)
+    image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
+
+
+def _varied(palette, rng, *, brightness, warmth):
+    """The section's palette turned a little in hue and lit by the story's light."""
+    hue_turn = rng.uniform(-0.05, 0.05)
+
+    def vary(color):
+        hue, lightness, saturation = colorsys.rgb_to_hls(*(channel / 255 for channel in color))
+        red, green, blue = colorsys.hls_to_rgb(
+            (hue + hue_turn) % 1, min(1, lightness * brightness), saturation
+        )
+        return (
+            round(255 * min(1, red * (1 + warmth))),
+            round(255 * green),
+            round(255 * min(1, blue * (1 - warmth))),
+        )
+
+    return replace(palette, **{name: vary(getattr(palette, name)) for name in palette.__dataclass_fields__})
+
+
+def _clouds(sky, rng, palette):
+    """
+    Soft clouds, wider than tall: a few dozen noise pixels blown up smooth (blurred while still
+    small, which costs nothing), their brighter parts in a pale sky colour, thinning to the horizon.
+    """
+    noise = _noise(rng, (14, 6)).resize((224, 96), Image.Resampling.BICUBIC)
+    noise = noise.filter(ImageFilter.GaussianBlur(5)).resize(SIZE, Image.Resampling.BICUBIC)
+    threshold = rng.randint(110, 150)
+    fade = Image.linear_gradient("L").resize(SIZE).point(lambda v: 255 - v)
+    mask = ImageChops.multiply(noise.point(lambda v: min(170, max(0, v - threshold) * 4)), fade)
+    cloud = tuple(min(255, round(channel * 0.4 + 150)) for channel in palette.sky_bottom)
+    sky.paste(cloud, (0, 0, *SIZE), mask)
+    return sky
+
+
+def _framed(image, rng):
+    """Another framing of the scene: mirrored or not, and cropped in on a part of it."""
+    if rng.random() < 0.5:
+        image = ImageOps.mirror(image)
+    zoom = rng.uniform(0.72, 1.0)
+    width, height = round(WIDTH * zoom), round(HEIGHT * zoom)
+    left, top = rng.randint(0, WIDTH - width), rng.randint(0, HEIGHT - height)
+    return image.crop((left, top, left + width, top + height)).resize(SIZE, Image.Resampling.LANCZOS)
+
+
+def _as_photograph(image, rng, palette, *, saturation):
+    """Soft focus, a glow where the light comes from, a vignette and film grain."""
+    image = image.filter(ImageFilter.GaussianBlur(rng.uniform(1.0, 2.2)))
+    # radial_gradient is 0 at its centre and 128 at the middle of its edges: the glow fades to
+    # nothing there, so the square it is pasted with leaves no edge.
+    glow = Image.radial_gradient("L").point(lambda v: max(0, 128 - v) * 0.9).resize((WIDTH, WIDTH))
+    light = Image.new("RGB", SIZE)
+    position = (rng.randint(-WIDTH // 2, WIDTH // 2), rng.randint(-WIDTH // 2, 0))
+    light.paste(palette.accent, (*position, position[0] + WIDTH, position[1] + WIDTH), glow)
+    image = ImageChops.screen(image, light)
+    vignette = Image.radial_gradient("L").resize(SIZE).point(lambda v: max(0, v - 90) * 0.9)
+    image = Image.composite(Image.new("RGB", SIZE), image, vignette)
+    image = ImageEnhance.Color(image).enhance(saturation)
+    image = ImageEnhance.Contrast(image).enhance(rng.uniform(1.0, 1.15))
+    strength = rng.randint(3, 5)  # of 8: how far the grain strays from neutral grey
+    grain = _noise(rng, SIZE).point(lambda v: 128 + (v - 128) * strength // 8).convert("RGB")
+    return Image.blend(image, ImageChops.overlay(image, grain), 0.5)
+
+
+def _noise(rng, size):
+    """
+    Uniform grey noise drawn from ``rng`` (Pillow's own effect_noise cannot be seeded, and the
+    same story must get the same bytes).
+    """
+    return Image.frombytes("L", size, rng.randbytes(size[0] * size[1]))
 
 
 def _gradient(top, bottom):
@@ -246,36 +333,3 @@ SCENES = {
     "sports": _sports,
     "world": _world,
 }
-
-
-def _fit_words(draw, headline, font, max_width):
-    """The headline's first words, as many as fit on one line (at most seven)."""
-    words = headline.split()
-    for count in range(min(len(words), 7), 0, -1):
-        text = " ".join(words[:count]) + ("…" if count < len(words) else "")
-        if draw.textlength(text, font=font) <= max_width:
-            return text
-    return words[0]
-
-
-def _caption_overlay(image, *, headline, credit, accent):
-    """A dark band at the foot of the picture with the headline's first words, and the credit."""
-    band_height = 170
-    band_top = HEIGHT - band_height
-    # The band fades in from transparent to dark: black pasted through a gradient mask.
-    fade = Image.new("L", (1, band_height))
-    fade.putdata([min(190, offset * 3) for offset in range(band_height)])
-    image.paste((0, 0, 0), (0, band_top, WIDTH, HEIGHT), fade.resize((WIDTH, band_height)))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((60, band_top + 44, 72, band_top + 112), fill=accent)
-    headline_font = ImageFont.load_default(size=58)
-    text = _fit_words(draw, headline, headline_font, WIDTH - 180)
-    draw.text((92, band_top + 44), text, font=headline_font, fill=(255, 255, 255))
-
-    credit_font = ImageFont.load_default(size=28)
-    credit_text = f"Photo : {credit}"
-    credit_width = round(draw.textlength(credit_text, font=credit_font))
-    box = (WIDTH - credit_width - 44, 20, WIDTH - 20, 66)
-    image.paste((0, 0, 0), box, Image.new("L", (box[2] - box[0], box[3] - box[1]), 150))
-    draw.text((WIDTH - credit_width - 32, 26), credit_text, font=credit_font, fill=(245, 245, 245))
-    return image

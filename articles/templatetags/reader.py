@@ -1,8 +1,12 @@
 """Template tags for the reader site's shared chrome: the site's name and the section menu."""
 
+from urllib.parse import quote, urlencode, urljoin
+
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 
 from articles import cachetags, selectors
@@ -32,21 +36,53 @@ def datetime_attr(value):
 
 
 @register.simple_tag
-def section_menu():
+def site_logo_url():
     """
-    The navigation listing every section, for the header of every page (404 included).
+    The header logo's address: ``settings.NEWSROOM_LOGO``, a static file's path (the SVG in
+    static/img/ by default) or a full address of a logo served elsewhere.
+    """
+    logo = settings.NEWSROOM_LOGO
+    return logo if "://" in logo or logo.startswith("/") else static(logo)
+
+
+@register.simple_tag(takes_context=True)
+def section_menu(context):
+    """
+    The navigation listing every section, for the header of every page (404 included): the
+    section bar and the Menu, with the page's section marked (``aria-current``).
 
     It is a tag rather than view context so that error pages rendered by Django's own handlers
     get the same menu; it reads through ``selectors`` like the views do (one query), and is kept
-    by the page cache as a block until a section changes (every reader page is tagged "site").
+    by the page cache as a block, one per marked section, until a section changes (every reader
+    page is tagged "site").
     """
+    current, current_kind = _current_section(context)
 
     def render():
-        html = render_to_string("includes/section_menu.html", {"sections": selectors.section_list()})
+        html = render_to_string(
+            "includes/section_menu.html",
+            {"sections": selectors.section_list(), "current": current, "current_kind": current_kind},
+        )
         return html, {cachetags.SITE}
 
-    [(html, _)] = cached_blocks([("section-menu", render)])
+    [(html, _)] = cached_blocks([(f"section-menu:{current_kind}:{current}", render)])
     return html
+
+
+def _current_section(context):
+    """
+    ``(slug, kind)`` of what the page is in: a section's own page ("page"), one of its stories
+    ("true"), the home page (``""``, "page"), or ``(None, "")`` for any other page.
+    """
+    section, article = context.get("section"), context.get("article")
+    if getattr(section, "slug", None) and not article:
+        return section.slug, "page"
+    if getattr(article, "section", None) is not None:
+        return article.section.slug, "true"
+    request = context.get("request")
+    if request is not None and request.path == reverse("articles:home"):
+        return "", "page"
+    return None, ""
 
 
 @register.simple_tag(takes_context=True)
@@ -65,3 +101,29 @@ def page_href(context, number, absolute=False):
     number = int(number)
     href = request.path if number == 1 else f"{request.path}?page={number}"
     return request.build_absolute_uri(href) if absolute else href
+
+
+# Share links are plain addresses of each service's own share page: no script, widget or
+# cookie of theirs on our pages, and nothing is sent to them unless the reader follows one.
+SHARE_SERVICES = (
+    ("E-mail", "mailto:?{}", lambda url, title: {"subject": title, "body": url}),
+    ("X", "https://x.com/intent/post?{}", lambda url, title: {"url": url, "text": title}),
+    ("Facebook", "https://www.facebook.com/sharer/sharer.php?{}", lambda url, title: {"u": url}),
+    ("LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?{}", lambda url, title: {"url": url}),
+    ("WhatsApp", "https://wa.me/?{}", lambda url, title: {"text": f"{title} {url}"}),
+    ("LINE", "https://social-plugins.line.me/lineit/share?{}", lambda url, title: {"url": url}),
+)
+
+
+@register.inclusion_tag("includes/share.html")
+def share_links(article):
+    """
+    The share bar of a story: ``links`` as ``[(service, href)]`` and the story's ``url``, full
+    on ``settings.SITE_URL`` (the story's block is kept once for every host it is asked on).
+    """
+    url = urljoin(settings.SITE_URL, article.get_absolute_url())
+    links = [
+        (name, template.format(urlencode(params(url, article.headline), quote_via=quote)))
+        for name, template, params in SHARE_SERVICES
+    ]
+    return {"links": links, "url": url, "title": article.headline}

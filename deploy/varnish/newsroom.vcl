@@ -5,13 +5,21 @@ vcl 4.1;
 #   apt-get install varnish varnish-modules
 #   varnishd -a :80 -f /etc/varnish/newsroom.vcl -s malloc,1G -p vsl_mask=$VSL_MASK
 #
+# Every request writes log records to shared memory (VSL): formatting and copying them is about a
+# seventh of what a hit costs Varnish (bench/RESULTS.md). Varnish does not speak TLS, so the
+# terminator in front of it (nginx, hitch, the load balancer) already keeps an access log; then
+# leave out what a hit writes, as nginx's `access_log off`:
+#
 # VSL_MASK=-VCL_call,-VCL_return,-RespHeader,-RespUnset,-ReqUnset,-BereqHeader,-BerespHeader,\
-#          -ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link
-# Every request writes its log records to shared memory; most of a hit's are the twenty-odd
-# response headers and each VCL call and return. The mask keeps what varnishncsa's access log
-# and varnishlog -g request need to follow a request (URL, status, timestamps, request headers,
-# bytes), and leaves out the rest: a few percent more hits a second on two cores (bench/RESULTS.md).
-# Drop the option to debug VCL with every record.
+#          -ObjHeader,-BereqUnset,-BerespUnset,-Hit,-Link,-Timestamp,-ReqStart,-ReqMethod,\
+#          -ReqURL,-ReqProtocol,-ReqHeader,-RespProtocol,-RespStatus,-RespReason,-ReqAcct,\
+#          -VCL_use,-Filters,-Begin,-End,-SessOpen,-SessClose,-Storage,-VdpAcct
+#
+# Misses, fetches, purges and errors are still logged (Bereq*, Beresp*, Fetch*, VCL_Log, Error).
+# If Varnish keeps the access log itself (varnishncsa), stop the mask at -Link: varnishncsa and
+# varnishlog -g request need the rest. The mask can be changed on a running varnishd, without a
+# restart: varnishadm param.set vsl_mask +ReqURL,+ReqHeader,... to follow a request while
+# debugging VCL, then back.
 #
 # and on every application server NEWSROOM_EDGE_PURGE_URLS lists each node's address
 # (http://10.0.0.5/, comma-separated) so that changes reach them (pagecache/edge.py). Without it

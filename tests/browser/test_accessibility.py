@@ -52,16 +52,25 @@ def serious(violations):
     ]
 
 
+# The page colours of each scheme (site.css): proof that the scheme asked for is the one audited.
+PAPER = {"light": "rgb(255, 255, 255)", "dark": "rgb(18, 20, 23)"}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", ["/", "/politics/", "article"])
-def test_reader_pages_have_no_serious_axe_violations(page, axe_audit, article_url, path):
+def test_reader_pages_have_no_serious_axe_violations(new_page, axe_audit, article_url, path, scheme):
+    page = new_page(color_scheme=scheme)
     page.goto(article_url if path == "article" else path)
 
+    assert page.evaluate("() => getComputedStyle(document.body).backgroundColor") == PAPER[scheme]
     assert serious(axe_audit(page)) == []
 
 
-def test_open_menu_has_no_serious_axe_violations(page, axe_audit, article_url):
+@pytest.mark.parametrize("panel", ["menu", "header-search"])
+def test_open_menu_and_search_have_no_serious_axe_violations(new_page, axe_audit, article_url, panel):
+    page = new_page(viewport={"width": 390, "height": 844})
     page.goto(article_url)
-    page.locator(".site-header summary").click()
+    page.locator(f".site-header .{panel} summary").click()
 
     assert serious(axe_audit(page)) == []
 

@@ -111,9 +111,9 @@ def dismiss_cookie_notice(page):
 def test_home_to_section_to_article_by_clicking(page, newsroom):
     page.goto("/")
     expect(page.locator("h1")).to_have_count(1)
-    expect(page.locator(".top-story")).to_contain_text(newsroom["main"].headline)
+    expect(page.locator(".front__lead .card--lead")).to_contain_text(newsroom["main"].headline)
 
-    page.locator("#section-politics-heading").get_by_role("link", name="Politics").click()
+    page.get_by_role("navigation", name="Sections").get_by_role("link", name="Politics").click()
     expect(page).to_have_url("/politics/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Politics")
 
@@ -148,13 +148,14 @@ def test_article_page_shows_the_reference_elements(page, newsroom):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_menu_opens_and_closes(new_page, newsroom, javascript):
-    page = new_page(java_script_enabled=javascript)
+def test_menu_opens_and_closes_on_a_phone(new_page, newsroom, javascript):
+    page = new_page(java_script_enabled=javascript, viewport=PHONE)
     page.goto("/")
     header = page.locator(".site-header")
-    toggle = header.locator("summary")
-    panel = header.get_by_role("navigation", name="Sections")
+    toggle = header.locator(".menu summary")
+    panel = header.get_by_role("navigation", name="Menu")
 
+    expect(header.get_by_role("navigation", name="Sections")).to_be_hidden()
     expect(toggle).to_have_text("Menu", use_inner_text=True)
     expect(panel).to_be_hidden()
 

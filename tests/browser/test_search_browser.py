@@ -19,8 +19,9 @@ def test_search_from_the_header_and_open_a_result(page):
     PublishedArticleFactory(headline="Markets calm", section=politics, body="<p>Nothing about it.</p>")
 
     page.goto("/")
+    page.locator(".header-search summary").click()  # Search sits behind a button
     page.get_by_role("searchbox", name="Search stories").fill("dredging")
-    page.get_by_role("button", name="Search").click()
+    page.get_by_role("search").get_by_role("button", name="Search").click()
 
     expect(page).to_have_url("/search/?q=dredging")
     expect(page.get_by_text("1 story found for")).to_be_visible()

@@ -2,7 +2,8 @@
 ``manage.py load_demo``: fill the database with a fictional newsroom to click through.
 
 It creates the sections, photo credits, bylines, about thirty stories with generated lead
-photos, Related News links, Editor's Pick lists and three demo accounts (``reporter``,
+photos, Related News links, Editor's Pick lists, a running live story with its posts, and three
+demo accounts (``reporter``,
 ``editor`` and ``chief``). A new story is saved the way the admin saves one (the row, then its
 first revision) and reaches its demo state through ``articles.workflow`` with the demo editor
 as the actor. The workflow's clock is set back for each step, so the stories, their audit
@@ -31,19 +32,22 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import curation, notifications, renditions, revisions, roles, workflow
+from articles import curation, notifications, recordings, renditions, revisions, roles, workflow
+from articles.demo import audio as demo_audio
 from articles.demo import stories as demo
 from articles.demo.photos import render_photo
 from articles.models import (
     Article,
     ArticleAuthor,
     ArticleRevision,
+    Audio,
     Author,
     EditorsPick,
     Photo,
     PhotoCredit,
     RelatedArticle,
     Section,
+    Topic,
     WorkflowEvent,
 )
 
@@ -132,12 +136,28 @@ class DemoLoader:
             articles[story.slug] = article
         # Links before the first revision, so that revision holds them like the admin's would.
         self.load_related(articles, new=new)
+        self.load_topics(articles, new=new)
         for story in demo.STORIES:
             if story.slug in new:
                 articles[story.slug] = self.publish_new_story(story, articles[story.slug])
             else:
                 articles[story.slug] = self.restore_state(story, articles[story.slug])
         self.load_picks(articles, sections)
+        self.load_live_story(articles)
+
+    def load_live_story(self, articles):
+        """One running live story with posts over several hours (the live app's demo)."""
+        # Imported here: articles never imports the live app when it is loaded.
+        from live.demo import LIVE_STORY_SLUG, load_live_story
+
+        added = load_live_story(
+            article=articles[LIVE_STORY_SLUG],
+            editor=self.editor,
+            reporter=self.accounts["reporter"],
+            now=self.now,
+        )
+        if added:
+            self.created["live posts"] = added
 
     def _count(self, label, created=True):
         if created:
@@ -210,6 +230,7 @@ class DemoLoader:
             headline=story.headline,
             section=sections[story.section],
             lead_photo=self.make_photo(story, credit=credits[story.credit]),
+            audio=self.make_audio(story),
             anchor_lead=f"{story.anchor}\n{bylines[0].name} has more.",
             body=_body(paragraphs),
             summary=story.summary,
@@ -223,9 +244,7 @@ class DemoLoader:
         return article
 
     def make_photo(self, story, *, credit):
-        image = render_photo(
-            slug=story.slug, section_slug=story.section, headline=story.headline, credit=credit.name
-        )
+        image = render_photo(slug=story.slug, section_slug=story.section)
         photo = Photo(caption=story.caption, alt_text=story.alt_text, credit=credit, uploaded_by=self.editor)
         photo.image.save(f"{story.slug}.jpg", ContentFile(image), save=False)
         self.saved_files.append((photo.image.storage, photo.image.name))
@@ -235,6 +254,32 @@ class DemoLoader:
         renditions.make_renditions_later(photo)
         self._count("photos")
         return photo
+
+    def make_audio(self, story):
+        """The report's recording, for the stories of ``demo_audio.AUDIO_STORIES``; None for the rest."""
+        seconds = demo_audio.AUDIO_STORIES.get(story.slug)
+        if seconds is None:
+            return None
+        content = demo_audio.render_report_audio(slug=story.slug, seconds=seconds)
+        recording = recordings.audio_create(
+            content=content,
+            name=f"{story.slug}.wav",
+            title=story.headline,
+            credit=settings.NEWSROOM_SITE_NAME,
+            user=self.editor,
+        )
+        self.saved_files.append((recording.recording.storage, recording.recording.name))
+        self._count("recordings")
+        return recording
+
+    def load_topics(self, articles, *, new):
+        """The demo's topics, and the new stories filed under them (an existing story keeps its own)."""
+        for name, slug, description, story_slugs in demo_audio.TOPICS:
+            topic, created = _upsert(Topic, {"slug": slug}, {"name": name, "description": description})
+            self._count("topics", created)
+            for story_slug in story_slugs:
+                if story_slug in new:
+                    articles[story_slug].topics.add(topic)
 
     def publish_new_story(self, story, article):
         """Take the first revision, then walk the story through the workflow on its timeline."""
@@ -365,6 +410,7 @@ class DemoLoader:
         yield (
             f"In the database: {Section.objects.count()} sections, {Author.objects.count()} authors, "
             f"{PhotoCredit.objects.count()} photo credits, {Photo.objects.count()} photos, "
+            f"{Audio.objects.count()} recordings, {Topic.objects.count()} topics, "
             f"{sum(by_status.values())} articles ({articles}), "
             f"{ArticleRevision.objects.count()} revisions, {WorkflowEvent.objects.count()} workflow events, "
             f"{RelatedArticle.objects.count()} related links, {EditorsPick.objects.count()} editor's picks."

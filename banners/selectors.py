@@ -1,0 +1,32 @@
+"""What readers see of the banners: the reads, for the template tag and the page cache."""
+
+from django.db.models import Exists, Min, OuterRef, Q
+from django.utils import timezone
+
+from articles.models import Article
+from banners.models import Banner
+
+
+def banners_in_window(*, section_id=None, now=None):
+    """
+    The banners whose window holds ``now``, for the whole site and for ``section_id`` (site-wide
+    first), with their story and section, each annotated with ``story_visible``: whether
+    ``published()`` shows its story (a banner whose story is not is not shown). One query.
+    """
+    now = now or timezone.now()
+    scope = Q(section__isnull=True) | Q(section_id=section_id) if section_id else Q(section__isnull=True)
+    visible = Article.objects.published(now=now).filter(pk=OuterRef("article_id"))
+    return list(
+        Banner.objects.filter(scope, starts_at__lte=now, expires_at__gt=now)
+        .annotate(story_visible=Exists(visible))
+        .select_related("article__section")
+    )
+
+
+def next_banner_change(*, now):
+    """The next start or expiry of a banner after ``now``, or ``None`` (``pagecache.registry``)."""
+    moments = Banner.objects.aggregate(
+        starts=Min("starts_at", filter=Q(starts_at__gt=now)),
+        expires=Min("expires_at", filter=Q(expires_at__gt=now)),
+    )
+    return min((moment for moment in moments.values() if moment is not None), default=None)
