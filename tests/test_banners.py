@@ -6,9 +6,11 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import pagecache
 from articles import workflow
 from banners import selectors, services
 from banners.models import Banner, BannerEvent
+from pagecache.models import PendingPurge
 from tests.factories import (
     ArticleFactory,
     BannerFactory,
@@ -120,6 +122,17 @@ def test_ending_a_banner_deletes_it_and_its_audit_trail_outlives_it():
         ("created", banner.pk),
         ("ended", banner.pk),
     ]
+
+
+def test_setting_and_ending_a_banner_has_the_next_scheduled_change_asked_again():
+    editor = EditorFactory()
+
+    banner = services.banner_save(user=editor, banner=new_banner())
+    set_tags = PendingPurge.objects.latest("pk").tags
+    services.banner_end(user=editor, banner=banner)
+    ended_tags = PendingPurge.objects.latest("pk").tags
+
+    assert pagecache.SCHEDULES in set_tags and pagecache.SCHEDULES in ended_tags
 
 
 @pytest.mark.parametrize("action", ["create", "change", "end"])
