@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from articles.admin.mixins import HostileInputSafe
+from articles.admin.mixins import AuditTrailAdmin, HostileInputSafe
 from articles.models import Article
 from banners import services
 from banners.models import Banner, BannerEvent
@@ -79,7 +79,7 @@ class BannerAdmin(HostileInputSafe, admin.ModelAdmin):
 
 
 @admin.register(BannerEvent)
-class BannerEventAdmin(HostileInputSafe, admin.ModelAdmin):
+class BannerEventAdmin(AuditTrailAdmin, HostileInputSafe, admin.ModelAdmin):
     """The banners' audit trail: readable by the desk, written only by ``banners.services``."""
 
     list_display = ["created_at", "action", "banner_number", "scope", "article", "actor", "detail"]
@@ -87,12 +87,3 @@ class BannerEventAdmin(HostileInputSafe, admin.ModelAdmin):
     list_select_related = ["article", "actor"]
     search_fields = ["detail"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

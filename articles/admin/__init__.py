@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from articles.admin.articles import ArticleAdmin  # noqa: F401 (registers itself)
 from articles.admin.media import AudioAdmin, TopicAdmin  # noqa: F401 (register themselves)
-from articles.admin.mixins import HostileInputSafe, RefreshesReaderPages
+from articles.admin.mixins import AuditTrailAdmin, HostileInputSafe, RefreshesReaderPages
 from articles.admin.photos import PhotoAdmin, PhotoCreditAdmin  # noqa: F401 (register themselves)
 from articles.admin.picks import CurationEventAdmin, EditorsPickAdmin  # noqa: F401 (register themselves)
 from articles.models import Article, Author, Section, WorkflowEvent
@@ -67,7 +67,7 @@ class WorkflowActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(WorkflowEvent)
-class WorkflowEventAdmin(HostileInputSafe, admin.ModelAdmin):
+class WorkflowEventAdmin(AuditTrailAdmin, HostileInputSafe, admin.ModelAdmin):
     """
     The audit trail: readable by the desk, written only by the workflow. It outlives the stories
     it records: a deleted story's events are listed with its id and headline as they were.
@@ -96,12 +96,3 @@ class WorkflowEventAdmin(HostileInputSafe, admin.ModelAdmin):
             return f"Deleted story #{event.article_id}: {event.headline}"
         url = reverse("admin:articles_article_change", args=[event.article_id])
         return format_html('<a href="{}">{}</a>', url, event.headline or f"#{event.article_id}")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -84,3 +84,16 @@ class HostileInputSafe:
             )
         kwargs.setdefault("form_class", widgets.KeyCheckedMultipleChoiceField)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class AuditTrailAdmin:
+    """An audit trail in the admin: readable by the desk, written only by the actions it records."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -27,7 +27,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST
 
 from articles import curation
-from articles.admin.mixins import HostileInputSafe
+from articles.admin.mixins import AuditTrailAdmin, HostileInputSafe
 from articles.admin.widgets import AutocompleteSelect
 from articles.models import Article, CurationEvent, EditorsPick, Section
 from articles.permissions import is_curator
@@ -328,7 +328,7 @@ class EditorsPickAdmin(admin.ModelAdmin):
 
 
 @admin.register(CurationEvent)
-class CurationEventAdmin(HostileInputSafe, admin.ModelAdmin):
+class CurationEventAdmin(AuditTrailAdmin, HostileInputSafe, admin.ModelAdmin):
     """The curation audit trail: readable by the desk, written only by ``articles.curation``."""
 
     list_display = ["created_at", "action", "article", "list_name", "actor", "detail"]
@@ -340,12 +340,3 @@ class CurationEventAdmin(HostileInputSafe, admin.ModelAdmin):
     @admin.display(description="List", ordering="section__name")
     def list_name(self, event):
         return event.section or "Site-wide"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
