@@ -463,12 +463,7 @@ class NewsroomGenerator:
         for n in range(1, self.options["image_files"] + 1):
             name = f"{IMAGE_FOLDER}/newsroom-{n:02d}.jpg"
             if not default_storage.exists(name):
-                content = render_photo(
-                    slug=f"generated-{n}",
-                    section_slug=palettes[(n - 1) % len(palettes)],
-                    headline=f"{SUBJECTS[n % len(SUBJECTS)]} {OBJECTS[n % len(OBJECTS)]}",
-                    credit=CREDITS[n % len(CREDITS)],
-                )
+                content = render_photo(slug=f"generated-{n}", section_slug=palettes[(n - 1) % len(palettes)])
                 saved = default_storage.save(name, ContentFile(content))
                 if saved != name:
                     raise CommandError(f"Could not store {name} (the storage chose {saved}).")

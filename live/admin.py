@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from articles.admin.mixins import HostileInputSafe
+from articles.admin.widgets import KeyCheckedMultipleChoiceField
 from articles.permissions import is_editor
 from live import actions
 from live.models import LiveCoverage, LivePost
@@ -29,6 +30,8 @@ class LivePostForm(forms.ModelForm):
         model = LivePost
         fields = ["title", "body", "photo", "authors", "key_event", "pinned"]
         widgets = {"body": CKEditor5Widget(config_name="default")}
+        # A byline that cannot be a key is a field error, not a failed query (widgets.py says why).
+        field_classes = {"authors": KeyCheckedMultipleChoiceField}
 
     def __init__(self, *args, correcting=False, **kwargs):
         super().__init__(*args, **kwargs)

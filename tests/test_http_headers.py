@@ -8,6 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from articles import preview, revisions
+from articles.models import Topic
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
     PublishedArticleFactory,
     SectionFactory,
 )
+from tests.live_support import live_story
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +30,7 @@ PRIVATE = {
     "healthz",  # the load balancer's probes: no-store (tests/test_ops.py)
     "readyz",
     "csp_report",  # POST only, no-store: browsers' violation reports (tests/test_csp.py)
+    "live:post",  # a redirect to the post's place in its story's stream, which moves as posts come
 }
 
 
@@ -46,6 +49,8 @@ def public_urls():
     section = SectionFactory(slug="politics")
     author = AuthorFactory(slug="mira-okafor")
     story = PublishedArticleFactory(section=section, authors=[author], headline="Budget passes")
+    story.topics.add(Topic.objects.create(name="Budget", slug="budget"))
+    coverage, _, _ = live_story(posts=1, section=section)
     written = story.written_at
     from django.utils import timezone
 
@@ -65,6 +70,12 @@ def public_urls():
         "articles:feed_section_atom": reverse("articles:feed_section_atom", args=["politics"]),
         "articles:feed_author": reverse("articles:feed_author", args=["mira-okafor"]),
         "articles:feed_author_atom": reverse("articles:feed_author_atom", args=["mira-okafor"]),
+        "articles:feed_section_podcast": reverse("articles:feed_section_podcast", args=["politics"]),
+        "articles:topic": reverse("articles:topic", args=["budget"]),
+        "articles:feed_topic": reverse("articles:feed_topic", args=["budget"]),
+        "articles:feed_topic_atom": reverse("articles:feed_topic_atom", args=["budget"]),
+        "live:updates": reverse("live:updates", args=[coverage.article_id]),
+        "live:feed": reverse("live:feed", args=[coverage.article_id]),
         "sitemap_index": reverse("sitemap_index"),
         "sitemap": reverse("sitemap", args=["articles"]),
         "sitemap_news": reverse("sitemap_news"),

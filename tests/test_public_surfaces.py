@@ -17,6 +17,7 @@ import pytest
 
 from articles import workflow
 from articles.models import Article, EditorsPick, RelatedArticle
+from articles.views import HOME_SECONDARY_STORIES
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -71,6 +72,11 @@ def story():
     assert article.status == Article.Status.SCHEDULED
     EditorsPick.objects.create(article=article, position=0)
     RelatedArticle.objects.create(from_article=older, to_article=article)
+    # Newer stories for the front page's top and secondary places: the home page leaves a story
+    # it shows there out of its Editor's Pick, so the pick is read in the pick block itself.
+    world = SectionFactory(name="World", slug="world")
+    for number in range(1 + HOME_SECONDARY_STORIES):
+        PublishedArticleFactory(section=world, written_at=LIVE + datetime.timedelta(minutes=number))
     return article
 
 

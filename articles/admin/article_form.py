@@ -100,10 +100,17 @@ class ArticleAdminForm(forms.ModelForm):
         label="Related News",
         help_text="Shown first, in this order, before stories filled in from the same section.",
     )
+    # A story's versions count from 1; a number no version can have is a broken form, on the add
+    # form too (where there is nothing to merge with, and a tampered value is refused, not ignored).
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,
         required=False,
-        error_messages={"invalid": "The form lost track of the story's version: reload the page."},
+        min_value=1,
+        max_value=2**31 - 1,
+        error_messages={
+            key: "The form lost track of the story's version: reload the page."
+            for key in ("invalid", "min_value", "max_value")
+        },
     )
     revision_message = forms.CharField(
         required=False,
