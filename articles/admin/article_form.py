@@ -80,6 +80,9 @@ def _in_given_order(queryset, pks):
     return queryset.order_by(order)
 
 
+LOST_VERSION = "The form lost track of the story's version: reload the page."
+
+
 class ArticleAdminForm(forms.ModelForm):
     """
     The article form. Its content fields start from the latest revision (so a live story's
@@ -100,17 +103,10 @@ class ArticleAdminForm(forms.ModelForm):
         label="Related News",
         help_text="Shown first, in this order, before stories filled in from the same section.",
     )
-    # A story's versions count from 1; a number no version can have is a broken form, on the add
-    # form too (where there is nothing to merge with, and a tampered value is refused, not ignored).
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,
         required=False,
-        min_value=1,
-        max_value=2**31 - 1,
-        error_messages={
-            key: "The form lost track of the story's version: reload the page."
-            for key in ("invalid", "min_value", "max_value")
-        },
+        error_messages={"invalid": LOST_VERSION},
     )
     revision_message = forms.CharField(
         required=False,
@@ -196,12 +192,14 @@ class ArticleAdminForm(forms.ModelForm):
             base_version = cleaned.get("base_version")
             # A version the story never had (a broken or tampered form) has nothing to merge with.
             if base_version is None or not 0 < base_version <= self.instance.version:
-                raise forms.ValidationError(
-                    "The form lost track of the story's version: reload the page.", code="no_version"
-                )
+                raise forms.ValidationError(LOST_VERSION, code="no_version")
             self._merge_with_latest(cleaned["base_version"])
         elif self.instance.pk:
             self._keep_pending_resolution()
+        elif cleaned.get("base_version") is not None:
+            # The add form never carries a version: one sent with it is a broken or tampered form,
+            # refused rather than ignored.
+            raise forms.ValidationError(LOST_VERSION, code="no_version")
         return cleaned
 
     # --- a save from a stale form is merged, never applied blindly ------------------------------
