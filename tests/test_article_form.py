@@ -227,3 +227,19 @@ def test_a_version_the_story_never_had_is_refused_and_saves_nothing(desk, base_v
     errors = response.context["adminform"].form.non_field_errors()
     assert errors == ["The form lost track of the story's version: reload the page."]
     assert fresh(article).headline == article.headline
+
+
+@pytest.mark.parametrize("base_version", ["0", "-1", "9" * 30])
+def test_a_new_story_sent_with_a_version_no_story_could_have_is_refused(client, base_version):
+    """The add form has no version to keep, but a tampered one is refused, not ignored."""
+    original = ArticleFactory(slug="original")
+    data = {**form_data(original, slug="a-new-story", base_version=base_version)}
+    client.force_login(EditorFactory())
+
+    response = client.post(reverse("admin:articles_article_add"), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "The form lost track of the story's version: reload the page."
+    ]
+    assert not Article.objects.filter(slug="a-new-story").exists()

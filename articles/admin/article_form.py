@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django_ckeditor_5.widgets import CKEditor5Widget
 
 from articles import merge, revisions
-from articles.admin.widgets import AutocompleteSelectMultiple, KeyCheckedMultipleChoiceField
+from articles.admin.widgets import AutocompleteSelectMultiple, KeyCheckedMultipleChoiceField, can_be_key
 from articles.models import Article, Author
 
 # Beside the headline: the length search engines show. Google's results cut a title at about 600
@@ -81,6 +81,12 @@ def _in_given_order(queryset, pks):
 
 
 LOST_VERSION = "The form lost track of the story's version: reload the page."
+
+
+def _could_be_a_version(number):
+    """Whether ``number`` (``None``: not sent) is a version some story could have."""
+    field = Article._meta.get_field("version")
+    return number is None or (number >= 1 and can_be_key(field, number))
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -196,9 +202,9 @@ class ArticleAdminForm(forms.ModelForm):
             self._merge_with_latest(cleaned["base_version"])
         elif self.instance.pk:
             self._keep_pending_resolution()
-        elif cleaned.get("base_version") is not None:
-            # The add form never carries a version: one sent with it is a broken or tampered form,
-            # refused rather than ignored.
+        elif not _could_be_a_version(cleaned.get("base_version")):
+            # The add form has no version to keep (a story starts at 1), but a number no story
+            # could have is a broken or tampered form: refused rather than ignored.
             raise forms.ValidationError(LOST_VERSION, code="no_version")
         return cleaned
 
