@@ -31,12 +31,13 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from articles import revisions, views, workflow  # noqa: E402
-from articles.models import Article, Section  # noqa: E402
+from articles.models import Article, Section, Topic  # noqa: E402
 from bench.generator import GENERATOR_USERNAME  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -47,7 +48,7 @@ def pick():
     """
     The second newest live story of the first (biggest) section, that section and its page
     count, and the newest story of the section: its Related News (the section's stories
-    published before it) lists the measured one first.
+    published before it) lists the measured one first; and the biggest topic, if any.
     """
     section = Section.objects.order_by("position", "name").first()
     if section is None:
@@ -58,6 +59,7 @@ def pick():
         raise SystemExit(f"Fewer than two published stories in {section}.")
     newest, article = newest_two
     return {
+        **biggest_topic(),
         "article_pk": article.pk,
         "article": article.get_absolute_url(),
         "related": newest.get_absolute_url(),
@@ -66,6 +68,18 @@ def pick():
         "articles": Article.objects.count(),
         "published": Article.objects.published().count(),
     }
+
+
+def biggest_topic():
+    """The topic with the most published stories, its address and its count (none: ``{}``)."""
+    topic = (
+        Topic.objects.annotate(stories=Count("articles", filter=Q(articles__in=Article.objects.published())))
+        .order_by("-stories", "pk")
+        .first()
+    )
+    if topic is None or not topic.stories:
+        return {}
+    return {"topic": topic.get_absolute_url(), "topic_stories": topic.stories}
 
 
 def count(specs):

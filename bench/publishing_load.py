@@ -439,28 +439,39 @@ def poll_until_gone(url, committed_at):
     Request ``url`` every POLL_INTERVAL_S until it has stopped answering 200 (and POLL_SETTLE_S
     more), or for POLL_TIMEOUT_S: ``(sent, received, status)`` in seconds after the commit.
     """
-    samples, gone_at = [], None
+    samples = poll_until_shown(url, committed_at, lambda status, body: status != 200)
+    return [(sent, received, status) for sent, received, status, _ in samples]
+
+
+def poll_until_shown(url, committed_at, shown, *, readers=16):
+    """
+    Request ``url`` every POLL_INTERVAL_S, ``readers`` requests in flight at most, until an answer
+    ``shown(status, body)`` has come (and POLL_SETTLE_S more), or for POLL_TIMEOUT_S:
+    ``(sent, received, status, shown)`` in seconds after the commit.
+    """
+    samples, shown_at = [], None
     lock, stopped = threading.Lock(), threading.Event()
 
     def one():
-        nonlocal gone_at
+        nonlocal shown_at
         if stopped.is_set():
             return  # queued behind slow requests until after the end: never sent
         sent = time.time()
         try:
-            status = run.fetch(url, timeout=30)[0]
+            status, _, body = run.fetch(url, timeout=30)
         except (urllib.error.URLError, OSError):
-            status = "error"
+            status, body = "error", b""
         received = time.time()
+        seen = status != "error" and shown(status, body)
         with lock:
-            samples.append((sent - committed_at, received - committed_at, status))
-            if status != 200 and gone_at is None:
-                gone_at = received
+            samples.append((sent - committed_at, received - committed_at, status, seen))
+            if seen and shown_at is None:
+                shown_at = received
 
-    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+    with concurrent.futures.ThreadPoolExecutor(readers) as pool:
         while time.time() - committed_at < POLL_TIMEOUT_S:
             with lock:
-                if gone_at is not None and time.time() - gone_at > POLL_SETTLE_S:
+                if shown_at is not None and time.time() - shown_at > POLL_SETTLE_S:
                     break
             pool.submit(one)
             time.sleep(POLL_INTERVAL_S)

@@ -1,9 +1,12 @@
--- wrk script of `make bench-publishing` (bench/publishing_load.py): each thread cycles over the
--- paths in the file given after `--` (one a line), starting at its own place in the list, and
--- counts the responses by status and by X-Page-Cache. wrk's own summary counts only
--- "Non-2xx or 3xx responses"; done() prints the counts of every thread, one per line:
+-- wrk script of `make bench-publishing` (bench/publishing_load.py) and of make bench's reader mix
+-- (bench/reader_mix.py): each thread cycles over the paths in the file given after `--` (one a
+-- line), starting at its own place in the list, and counts the responses by status and by the
+-- cache header named third (X-Page-Cache by default; Varnish's X-Cache at the edge). wrk's own
+-- summary counts only "Non-2xx or 3xx responses"; done() prints the counts of every thread, one
+-- per line:
 --   publishing-status <status> <count>
---   publishing-cache <HIT|MISS|none> <count>
+--   publishing-cache <HIT|MISS|...|none> <count>
+--   wrk -s publishing_readers.lua URL -- PATHS_FILE THREADS [HEADER]
 
 local threads = {}
 
@@ -22,6 +25,7 @@ function init(args)
   -- Threads start spread over the list, so that they do not all ask for the same page at once.
   local spread = tonumber(args[2]) or 1
   position = math.floor((number - 1) * #paths / spread)
+  header = args[3] or "X-Page-Cache"
   statuses = {}
   caches = {}
 end
@@ -34,7 +38,7 @@ end
 function response(status, headers, body)
   local key = tostring(status)
   statuses[key] = (statuses[key] or 0) + 1
-  local cache = headers["X-Page-Cache"] or "none"
+  local cache = headers[header] or "none"
   caches[cache] = (caches[cache] or 0) + 1
 end
 

@@ -69,6 +69,9 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# bench/publishing_load.py and bench/reader_mix.py import this module as ``run``. Run as a script it
+# is ``__main__``: they must share its state (the database chosen), not load a second copy of it.
+sys.modules.setdefault("run", sys.modules[__name__])
 
 import report  # noqa: E402  (bench/report.py)
 
@@ -224,6 +227,18 @@ def ensure_database():
 
 
 def generate(options):
+    """
+    Generate the newsroom unless it is there, then file its stories under topics unless they
+    are (``manage.py generate_topics``: a newsroom generated before topics gets them without
+    being generated again); returns what is known of the generation.
+    """
+    generation = generate_newsroom(options)
+    topics = manage("generate_topics", capture=True, quiet=True).stdout.strip()
+    log(f"Topics: {topics}")
+    return {**generation, "topics": topics}
+
+
+def generate_newsroom(options):
     """Generate the newsroom unless it is there; returns what is known of the generation."""
     generation_file = OUT / "generation.json"
     picked = probe_pick_or_none()
@@ -619,12 +634,27 @@ def scenarios(pages, options):
                  BYPASS_COOKIE),
         Scenario(f"g{deep}", f"section page {deep:,} rendered afresh", GUNICORN_URL, f"{section}?page={deep}",
                  slow, BYPASS_COOKIE),
+        *topic_scenarios(pages, slow),
         # One connection per gunicorn worker: its p50 is the server's time, not time queued
         # behind another search (the target is server time).
         Scenario("s", f"search rendered afresh ({SEARCH_QUERY})", GUNICORN_URL,
                  f"/search/?{urllib.parse.urlencode({'q': SEARCH_QUERY})}", SEARCH_CONNECTIONS,
                  BYPASS_COOKIE),
     ]  # fmt: skip
+
+
+def topic_scenarios(pages, connections):
+    """(t), the biggest topic's page rendered afresh, if the newsroom has topics."""
+    if not pages.get("topic"):
+        return []
+    label = f"topic page rendered afresh ({pages['topic']}, {pages['topic_stories']:,} stories)"
+    return [Scenario("t", label, GUNICORN_URL, pages["topic"], connections, BYPASS_COOKIE)]
+
+
+def target_pairs(plan):
+    """The scenarios each target compares, measured back to back (bench/report.py's targets)."""
+    deep = next(scenario.key for scenario in plan if scenario.key.startswith("g") and scenario.key != "g1")
+    return [("a", "c"), ("d", "b", "v"), ("la", "lc"), ("lb", "lv"), ("g1", deep)]
 
 
 def measure(scenario, options, gunicorns, nginx, varnish, *, warm_up):
@@ -949,6 +979,9 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3, help="seconds of wrk before each scenario")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections for a–d")
     parser.add_argument("--slow-connections", type=int, default=4, help="wrk connections for e–g")
+    parser.add_argument(
+        "--mix-duration", type=int, default=60, help="seconds of wrk per run of the reader mix (0: no mix)"
+    )
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--regenerate", action="store_true", help="generate the newsroom again")
     parser.add_argument("--no-write", action="store_true", help="print the results, write no file")
@@ -969,6 +1002,7 @@ def main(argv=None):
     else:
         command = f"python bench/run.py {arguments}"
     processes = Processes()
+    import reader_mix  # noqa: PLC0415 (bench/reader_mix.py imports this module, once it is whole)
 
     def stop(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
@@ -981,6 +1015,8 @@ def main(argv=None):
         ensure_ports_free()
         ensure_database()
         generation = generate(options)
+        # A run stopped during the reader mix may have left the editor's stories unpublished.
+        reader_mix.restore_edited_stories()
         pages = probe("pick", timeout=120)
         pages.update(probe("live", timeout=600))
         reset_caches()
@@ -1015,7 +1051,7 @@ def main(argv=None):
 
         log(f"Measuring {len(plan)} scenarios, {options.rounds} rounds of {options.duration} s each")
         rounds = {scenario.key: [] for scenario in plan}
-        pairs = [("a", "c"), ("d", "b", "v"), ("la", "lc"), ("lb", "lv"), (plan[-2].key, plan[-1].key)]
+        pairs = target_pairs(plan)
         for number in range(1, options.rounds + 1):
             for scenario in in_round_order(plan, pairs, number):
                 log(f"round {number}, ({scenario.key}) {scenario.label}: {scenario.url}")
@@ -1039,6 +1075,11 @@ def main(argv=None):
         log("Freshness of the live story: a new post, until its update endpoint shows it")
         fresh["live"] = live_freshness(pages)
 
+        # Last: the editor changes stories (published again at its end).
+        mix = None
+        if options.mix_duration:
+            mix = reader_mix.mix(duration=options.mix_duration, gunicorn=gunicorn)
+
         results = {
             "label": options.label,
             "date": _now(),
@@ -1055,6 +1096,7 @@ def main(argv=None):
             "freshness": fresh,
             "edge_hit_ratio": edge,
             "bytes_on_wire": wire,
+            "mix": mix,
             "seconds": None,
         }
         results["seconds"] = round(time.monotonic() - started)

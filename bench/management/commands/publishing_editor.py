@@ -7,6 +7,10 @@ the story and, at the end, to compare with the workflow events in the database.
 The first line is ``{"start": ..., "stories": [...], "last_event_id": ...}``; then one line per
 second: a commit (``committed_at``), a refusal (``refused``, with the workflow's message) or a
 failure (``error``). A refusal or failure is reported, not hidden: the runner counts them.
+
+``--restore`` takes no timed transitions: it brings each of the stories back to published with no
+edit waiting (bench/publishing.py, ``restore``), one JSON line per story, so that an editor stopped
+part-way leaves nothing unpublished for the next measurement.
 """
 
 import time
@@ -24,10 +28,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seconds", type=int, default=60)
         parser.add_argument("--stories", type=int, default=5)
+        parser.add_argument("--restore", action="store_true", help="Publish the stories again, then stop.")
 
-    def handle(self, *args, seconds, stories, **options):
+    def handle(self, *args, seconds, stories, restore, **options):
         user = publishing.editor()
         chosen = [story.pk for story in publishing.edited_stories(stories)]
+        if restore:
+            for article in chosen:
+                self.line({"article": article, "restored": publishing.restore(article, user)})
+            return
         started = time.time()
         self.line({"start": started, "stories": chosen, "last_event_id": publishing.last_event_id()})
         for step in range(seconds):
@@ -35,7 +44,8 @@ class Command(BaseCommand):
             time.sleep(max(0.0, started + step - time.time()))
             article = chosen[step % len(chosen)]
             try:
-                self.line(publishing.take_next(article, user, step=step))
+                # The run's start in the mark: an edit's headline is one no earlier run wrote.
+                self.line(publishing.take_next(article, user, step=step, mark=f"{step}, {started:.0f}"))
             except TransitionError as error:
                 self.line({"step": step, "article": article, "refused": str(error), "at": time.time()})
             except Exception as error:  # noqa: BLE001 (reported, counted and failed on by the runner)
