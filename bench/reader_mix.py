@@ -3,15 +3,19 @@ The reader mix of `make bench` (issue 19, part 3), run by bench/run.py after eve
 
 1. The addresses: ``ADDRESSES`` requests of `make bench-publishing`'s weighted mix
    (bench/publishing_load.py, ``MIX``: stories, the editor's own stories, home, sections and their
-   deep pages, searches, feeds, sitemaps), built from the database (``manage.py reader_paths``),
-   each distinct one read once through the edge first, which fills Varnish and the page cache.
+   deep pages, searches, feeds, sitemaps), built from the database (``manage.py reader_paths``).
+   bench/run.py's edge hit ratio reads them through Varnish first, which warms the edge; here each
+   distinct one is read once straight from gunicorn, which warms its page cache (the page cache
+   keeps a page by its whole address, host included, so the edge's requests do not warm it).
 2. Four runs of wrk (``CONNECTIONS`` connections, bench/publishing_readers.lua cycling over the
    addresses and counting the cache header of each response), in this order:
      gunicorn          straight to gunicorn, counting X-Page-Cache
-     gunicorn, editor  the same while ``manage.py publishing_editor`` (a second process) takes a
-                       workflow transition a second on ``EDITED_STORIES`` stories
      edge              through Varnish, counting its X-Cache
-     edge, editor      the same with the editor
+     gunicorn, editor  straight to gunicorn while ``manage.py publishing_editor`` (a second
+                       process) takes a workflow transition a second on ``EDITED_STORIES`` stories
+     edge, editor      through Varnish, with the editor
+   The runs without the editor come first, on warm caches; those with it start from what the
+   previous run left, as a site in service would.
    With the editor, after each transition readers can see (``SHOWN``: a publish, a published
    update, an unpublish) the story's page is polled at every layer, gunicorn and Varnish, until it
    shows the change: how long a change takes to show.
@@ -39,7 +43,7 @@ WRK_THREADS = 2  # run.wrk's -t2
 LUA_SCRIPT = publishing_load.LUA_SCRIPT
 # Each layer: where readers go and the header that says whether it answered from its cache.
 LAYERS = {"gunicorn": (run.GUNICORN_URL, "X-Page-Cache"), "edge": (run.VARNISH_URL, "X-Cache")}
-RUNS = (("gunicorn", False), ("gunicorn", True), ("edge", False), ("edge", True))
+RUNS = (("gunicorn", False), ("edge", False), ("gunicorn", True), ("edge", True))
 POLL_READERS = 8  # requests in flight per polled page and layer: few beside wrk's 64
 
 
@@ -142,12 +146,12 @@ def addresses(count=ADDRESSES):
     return paths, publishing_load.reader_cycle(paths, publishing_load.MIX)[:count]
 
 
-def read_each_once(cycle, *, readers=4):
-    """Each distinct address once through the edge (which asks gunicorn for what it lacks)."""
+def read_each_once(cycle, base, *, readers=4):
+    """Each distinct address of ``cycle`` once from ``base``: ``(how many, seconds)``."""
     started = time.monotonic()
     distinct = list(dict.fromkeys(cycle))
     with concurrent.futures.ThreadPoolExecutor(readers) as pool:
-        list(pool.map(lambda path: run.fetch(run.VARNISH_URL + path), distinct))
+        list(pool.map(lambda path: run.fetch(base + path), distinct))
     return len(distinct), round(time.monotonic() - started, 1)
 
 
@@ -267,15 +271,17 @@ def worker_rss(gunicorn):
     return {str(pid): run.memory_mb(pid)[0] for pid in run.worker_pids(gunicorn.pid)}
 
 
-def mix(*, duration, gunicorn):
-    """The whole reader mix (this module's docstring): ``{"addresses", "runs", "rss"}``."""
-    paths, cycle = addresses()
+def mix(paths, cycle, *, duration, gunicorn):
+    """
+    The whole reader mix (this module's docstring) over ``addresses()``'s ``paths`` and ``cycle``:
+    ``{"addresses", "runs", "rss", ...}``.
+    """
     paths_file = run.OUT / "mix-paths.txt"
     paths_file.write_text("\n".join(cycle) + "\n")
     try:
-        distinct, seconds = read_each_once(cycle)
+        distinct, seconds = read_each_once(cycle, run.GUNICORN_URL)
         log(
-            f"Reader mix: {len(cycle):,} addresses ({distinct:,} distinct), each read once via the edge "
+            f"Reader mix: {len(cycle):,} addresses ({distinct:,} distinct), each read once from gunicorn "
             f"in {seconds} s"
         )
         before = worker_rss(gunicorn)

@@ -103,8 +103,6 @@ NGINX_STATIC_URL = "http://127.0.0.1:8081"
 # The production edge: Varnish with deploy/varnish/newsroom.vcl in front of the main gunicorn.
 VARNISH_URL = "http://127.0.0.1:8083"
 PORTS = (8001, 8002, 8080, 8081, 8083)
-# The edge's hit ratio: this many addresses of the reader mix (bench/publishing_load.py).
-EDGE_MIX_ADDRESSES = 5_000
 # The search scenario's query: two words of the generator's vocabulary (bench/generator.py).
 SEARCH_QUERY = "fishing quotas"
 SEARCH_CONNECTIONS = 2  # bench/gunicorn.conf.py's workers
@@ -822,27 +820,24 @@ def live_freshness(pages, timeout=15.0):
     return {"endpoint": endpoint, "seconds_until_visible": seen, "timeout_s": timeout}
 
 
-def edge_hit_ratio(addresses=EDGE_MIX_ADDRESSES, readers=8):
+def edge_hit_ratio(cycle, readers=8):
     """
-    The share of Varnish hits (X-Cache: HIT) over ``addresses`` addresses of the reader mix of
-    ``make bench-publishing`` (bench/publishing_load.py: articles, sections and their pages,
-    home, archives, search...), each read once to warm the edge, then once again, counted.
+    The share of Varnish hits (X-Cache: HIT) over the reader mix's requests (``cycle``: the
+    addresses of bench/reader_mix.py, repeated as the mix repeats them), each distinct address
+    read once first to warm the edge; the edge is left warm for the mix.
     """
-    import publishing_load  # noqa: PLC0415 (it imports this module)
-
-    # As many story pages as addresses: with the other kinds, the mix has more than enough.
-    paths = json.loads(manage("reader_paths", "--articles", str(addresses), capture=True, quiet=True).stdout)
-    cycle = list(dict.fromkeys(publishing_load.reader_cycle(paths, publishing_load.MIX)))[:addresses]
+    distinct = list(dict.fromkeys(cycle))
 
     def read(path):
         return fetch(f"{VARNISH_URL}{path}")[1].get("X-Cache")
 
     with concurrent.futures.ThreadPoolExecutor(readers) as pool:
-        list(pool.map(read, cycle))  # the warm-up
+        list(pool.map(read, distinct))  # the warm-up
         seen = list(pool.map(read, cycle))
     hits = sum(1 for cache in seen if cache == "HIT")
     return {
         "addresses": len(cycle),
+        "distinct": len(distinct),
         "hits": hits,
         "ratio": round(hits / len(cycle), 4) if cycle else 0.0,
         "by_status": {status: seen.count(status) for status in sorted(set(map(str, seen)))},
@@ -1065,8 +1060,9 @@ def main(argv=None):
         log("Bytes on the wire: the cached article in each coding")
         wire = {name: wire_bytes(f"{base}{pages['article']}") for name, base in SERVERS.items()}
 
-        log(f"The edge's hit ratio over {EDGE_MIX_ADDRESSES:,} addresses of the reader mix, after a warm-up")
-        edge = edge_hit_ratio()
+        mix_paths, mix_cycle = reader_mix.addresses()
+        log(f"The edge's hit ratio over the reader mix's {len(mix_cycle):,} requests, after a warm-up")
+        edge = edge_hit_ratio(mix_cycle)
 
         log("Freshness: publishing an update of the measured story")
         fresh = freshness(pages)
@@ -1078,7 +1074,7 @@ def main(argv=None):
         # Last: the editor changes stories (published again at its end).
         mix = None
         if options.mix_duration:
-            mix = reader_mix.mix(duration=options.mix_duration, gunicorn=gunicorn)
+            mix = reader_mix.mix(mix_paths, mix_cycle, duration=options.mix_duration, gunicorn=gunicorn)
 
         results = {
             "label": options.label,
