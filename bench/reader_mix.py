@@ -220,7 +220,15 @@ class ChangeWatcher:
             layers = {
                 layer: visibility(future.result(), next_change=after) for layer, future in futures.items()
             }
-            changes.append({"article": record["article"], "action": record["action"], "layers": layers})
+            changes.append(
+                {
+                    "article": record["article"],
+                    "action": record["action"],
+                    "path": record["path"],
+                    "headline": record["headline"],
+                    "layers": layers,
+                }
+            )
         return {
             "commits": sum("committed_at" in record for record in self.records),
             "refused": [record for record in self.records if "refused" in record],
@@ -294,7 +302,7 @@ def mix(paths, cycle, *, duration, gunicorn):
     finally:
         log(f"Reader mix: the editor's stories published again: {restore_edited_stories()}")
     kind_of = {path: kind for kind, found in paths.items() for path in found}
-    return {
+    result = {
         "addresses": len(cycle),
         "distinct": distinct,
         "by_kind": dict(collections.Counter(kind_of[path] for path in cycle)),
@@ -304,3 +312,5 @@ def mix(paths, cycle, *, duration, gunicorn):
         "runs": runs,
         "rss": rss_over(before, after),
     }
+    (run.OUT / "mix.json").write_text(json.dumps(result, indent=2) + "\n")  # with --no-write too
+    return result

@@ -1064,17 +1064,18 @@ def main(argv=None):
         log(f"The edge's hit ratio over the reader mix's {len(mix_cycle):,} requests, after a warm-up")
         edge = edge_hit_ratio(mix_cycle)
 
+        # The reader mix on the edge just warmed. Its editor changes stories, and publishes them again
+        # at its end, before the freshness checks (which need them published) change more.
+        mix = None
+        if options.mix_duration:
+            mix = reader_mix.mix(mix_paths, mix_cycle, duration=options.mix_duration, gunicorn=gunicorn)
+
         log("Freshness: publishing an update of the measured story")
         fresh = freshness(pages)
         log("Freshness at the edge: the story, its section, home and a page listing it in Related News")
         fresh["edge"] = edge_freshness(pages)
         log("Freshness of the live story: a new post, until its update endpoint shows it")
         fresh["live"] = live_freshness(pages)
-
-        # Last: the editor changes stories (published again at its end).
-        mix = None
-        if options.mix_duration:
-            mix = reader_mix.mix(mix_paths, mix_cycle, duration=options.mix_duration, gunicorn=gunicorn)
 
         results = {
             "label": options.label,
