@@ -443,11 +443,12 @@ def poll_until_gone(url, committed_at):
     return [(sent, received, status) for sent, received, status, _ in samples]
 
 
-def poll_until_shown(url, committed_at, shown, *, readers=16):
+def poll_until_shown(url, committed_at, shown, *, readers=16, host=None):
     """
-    Request ``url`` every POLL_INTERVAL_S, ``readers`` requests in flight at most, until an answer
-    ``shown(status, body)`` has come (and POLL_SETTLE_S more), or for POLL_TIMEOUT_S:
-    ``(sent, received, status, shown)`` in seconds after the commit.
+    Request ``url`` (naming the site ``host``, if given) every POLL_INTERVAL_S, ``readers``
+    requests in flight at most, until an answer ``shown(status, body)`` has come (and
+    POLL_SETTLE_S more), or for POLL_TIMEOUT_S: ``(sent, received, status, shown)`` in seconds
+    after the commit.
     """
     samples, shown_at = [], None
     lock, stopped = threading.Lock(), threading.Event()
@@ -458,7 +459,7 @@ def poll_until_shown(url, committed_at, shown, *, readers=16):
             return  # queued behind slow requests until after the end: never sent
         sent = time.time()
         try:
-            status, _, body = run.fetch(url, timeout=30)
+            status, _, body = run.fetch(url, timeout=30, host=host)
         except (urllib.error.URLError, OSError):
             status, body = "error", b""
         received = time.time()

@@ -1,12 +1,14 @@
 """
-The reader mix of `make bench` (issue 19, part 3), run by bench/run.py after every other scenario:
+The reader mix of `make bench` (issue 19, parts 3 and 4), run by bench/run.py after its scenarios
+and the edge's hit ratio, before its freshness checks:
 
 1. The addresses: ``ADDRESSES`` requests of `make bench-publishing`'s weighted mix
    (bench/publishing_load.py, ``MIX``: stories, the editor's own stories, home, sections and their
    deep pages, searches, feeds, sitemaps), built from the database (``manage.py reader_paths``).
-   bench/run.py's edge hit ratio reads them through Varnish first, which warms the edge; here each
-   distinct one is read once straight from gunicorn, which warms its page cache (the page cache
-   keeps a page by its whole address, host included, so the edge's requests do not warm it).
+   Every request names the site as ``SITE_HOST``, through the edge or straight to gunicorn, as a
+   site's readers all name it: the page cache keeps a page by its whole address, host included,
+   so both layers' readers read the same pages. bench/run.py's edge hit ratio reads each address
+   through Varnish first, which warms both layers.
 2. Four runs of wrk (``CONNECTIONS`` connections, bench/publishing_readers.lua cycling over the
    addresses and counting the cache header of each response), in this order:
      gunicorn          straight to gunicorn, counting X-Page-Cache
@@ -16,7 +18,7 @@ The reader mix of `make bench` (issue 19, part 3), run by bench/run.py after eve
      edge, editor      through Varnish, with the editor
    The runs without the editor come first, on warm caches; those with it start from what the
    previous run left, as a site in service would.
-   With the editor, after each transition readers can see (``SHOWN``: a publish, a published
+   With the editor, after each transition readers can see (``shown``: a publish, a published
    update, an unpublish) the story's page is polled at every layer, gunicorn and Varnish, until it
    shows the change: how long a change takes to show.
 3. The main gunicorn's workers' RSS before the first run and after the last: memory over the mix.
@@ -29,7 +31,6 @@ import concurrent.futures
 import html
 import json
 import threading
-import time
 import types
 
 import publishing_load
@@ -43,6 +44,8 @@ WRK_THREADS = 2  # run.wrk's -t2
 LUA_SCRIPT = publishing_load.LUA_SCRIPT
 # Each layer: where readers go and the header that says whether it answered from its cache.
 LAYERS = {"gunicorn": (run.GUNICORN_URL, "X-Page-Cache"), "edge": (run.VARNISH_URL, "X-Cache")}
+# The site's name in every request of the mix, at either layer: the edge's own address.
+SITE_HOST = run.VARNISH_URL.removeprefix("http://")
 RUNS = (("gunicorn", False), ("edge", False), ("gunicorn", True), ("edge", True))
 POLL_READERS = 8  # requests in flight per polled page and layer: few beside wrk's 64
 
@@ -146,15 +149,6 @@ def addresses(count=ADDRESSES):
     return paths, publishing_load.reader_cycle(paths, publishing_load.MIX)[:count]
 
 
-def read_each_once(cycle, base, *, readers=4):
-    """Each distinct address of ``cycle`` once from ``base``: ``(how many, seconds)``."""
-    started = time.monotonic()
-    distinct = list(dict.fromkeys(cycle))
-    with concurrent.futures.ThreadPoolExecutor(readers) as pool:
-        list(pool.map(lambda path: run.fetch(base + path), distinct))
-    return len(distinct), round(time.monotonic() - started, 1)
-
-
 def editor_lines(seconds):
     """The editor (bench/publishing.py) in a second process, for ``seconds``; its first line."""
     options = types.SimpleNamespace(duration=seconds, stories=EDITED_STORIES)
@@ -205,6 +199,7 @@ class ChangeWatcher:
                     record["committed_at"],
                     check,
                     readers=POLL_READERS,
+                    host=SITE_HOST,
                 )
                 for layer, (base, _) in LAYERS.items()
             }
@@ -251,6 +246,7 @@ def measure(layer, editor, *, duration, paths_file, gunicorn):
             duration=duration,
             script=LUA_SCRIPT,
             script_args=[paths_file, WRK_THREADS, header],
+            host=SITE_HOST,
         )
     finally:
         edits = watcher.finish() if watcher else None
@@ -287,11 +283,6 @@ def mix(paths, cycle, *, duration, gunicorn):
     paths_file = run.OUT / "mix-paths.txt"
     paths_file.write_text("\n".join(cycle) + "\n")
     try:
-        distinct, seconds = read_each_once(cycle, run.GUNICORN_URL)
-        log(
-            f"Reader mix: {len(cycle):,} addresses ({distinct:,} distinct), each read once from gunicorn "
-            f"in {seconds} s"
-        )
         before = worker_rss(gunicorn)
         runs = {}
         for layer, editor in RUNS:
@@ -304,9 +295,9 @@ def mix(paths, cycle, *, duration, gunicorn):
     kind_of = {path: kind for kind, found in paths.items() for path in found}
     result = {
         "addresses": len(cycle),
-        "distinct": distinct,
+        "distinct": len(set(cycle)),
         "by_kind": dict(collections.Counter(kind_of[path] for path in cycle)),
-        "warm_up_s": seconds,
+        "host": SITE_HOST,
         "connections": CONNECTIONS,
         "duration_s": duration,
         "runs": runs,

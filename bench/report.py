@@ -359,8 +359,8 @@ def mix_section(mix):
     kinds = ", ".join(f"{kind} {count:,}" for kind, count in mix["by_kind"].items())
     lines = [
         f"The reader mix (bench/reader_mix.py): {mix['addresses']:,} addresses ({kinds}; "
-        f"{mix['distinct']:,} distinct, each read once from gunicorn first, in {mix['warm_up_s']} s; "
-        "the edge was warmed by its hit ratio's reads), "
+        f"{mix['distinct']:,} distinct, read through the edge by its hit ratio just before, which "
+        f"warmed both layers; every request names the site `{mix.get('host', '127.0.0.1:8083')}`), "
         f"wrk `-t2 -c{mix['connections']} -d{mix['duration_s']}s` with bench/publishing_readers.lua; "
         "“editor”: `manage.py publishing_editor` in a second process, a workflow transition a second on "
         "5 stories; after each change readers see (publish, published update, unpublish), the story is "

@@ -404,10 +404,12 @@ def wait_for(url, process, name, timeout=60):
     raise BenchError(f"{name} did not answer {url} within {timeout} s.")
 
 
-def fetch(url, cookie=None, timeout=60, accept_encoding=None):
+def fetch(url, cookie=None, timeout=60, accept_encoding=None, host=None):
     headers = {"Cookie": cookie} if cookie else {}
     if accept_encoding:
         headers["Accept-Encoding"] = accept_encoding  # urllib sends none, and decodes nothing
+    if host:
+        headers["Host"] = host  # the site's name, whichever server is asked
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -558,11 +560,13 @@ def parse_wrk(output):
     }
 
 
-def wrk(url, *, connections, duration, cookie=None, timeout_s=30, script=None, script_args=()):
+def wrk(url, *, connections, duration, cookie=None, host=None, timeout_s=30, script=None, script_args=()):
     """wrk's output, its wall time and its command; ``script`` (a Lua file) gets ``script_args``."""
     args = [tool("wrk"), "-t2", f"-c{connections}", f"-d{duration}s", f"--timeout={timeout_s}s", "--latency"]
     if cookie:
         args += ["-H", f"Cookie: {cookie}"]
+    if host:
+        args += ["-H", f"Host: {host}"]
     if script:
         args += ["-s", str(script)]
     args.append(url)

@@ -244,7 +244,7 @@ def test_the_report_shows_the_mix_and_a_change_never_shown(bench):
     for run in results["mix"]["runs"].values():
         run.update(server_errors=0, cache_header="X-Cache", p50_ms=5.0)
         run.update(worker_cpu_ms_per_request=1.0, db_cpu_ms_per_request=1.0)
-    results["mix"].update(addresses=5000, by_kind={"article": 2900}, distinct=3000, warm_up_s=12.0)
+    results["mix"].update(addresses=5000, by_kind={"article": 2900}, distinct=3000, host="127.0.0.1:8083")
     results["mix"].update(connections=64, duration_s=60)
     results["mix"]["rss"].update(before_mb={"11": 91.0}, after_mb={"11": 95.0})
 
