@@ -447,8 +447,8 @@ def poll_until_shown(url, committed_at, shown, *, readers=16, host=None):
     """
     Request ``url`` (naming the site ``host``, if given) every POLL_INTERVAL_S, ``readers``
     requests in flight at most, until an answer ``shown(status, body)`` has come (and
-    POLL_SETTLE_S more), or for POLL_TIMEOUT_S: ``(sent, received, status, shown)`` in seconds
-    after the commit.
+    POLL_SETTLE_S more), or for POLL_TIMEOUT_S after the commit (POLL_SETTLE_S at least, if the
+    commit was heard of late): ``(sent, received, status, shown)`` in seconds after the commit.
     """
     samples, shown_at = [], None
     lock, stopped = threading.Lock(), threading.Event()
@@ -469,8 +469,9 @@ def poll_until_shown(url, committed_at, shown, *, readers=16, host=None):
             if seen and shown_at is None:
                 shown_at = received
 
+    deadline = max(committed_at + POLL_TIMEOUT_S, time.time() + POLL_SETTLE_S)
     with concurrent.futures.ThreadPoolExecutor(readers) as pool:
-        while time.time() - committed_at < POLL_TIMEOUT_S:
+        while time.time() < deadline:
             with lock:
                 if shown_at is not None and time.time() - shown_at > POLL_SETTLE_S:
                     break

@@ -31,6 +31,7 @@ import concurrent.futures
 import html
 import json
 import threading
+import time
 import types
 
 import publishing_load
@@ -187,7 +188,7 @@ class ChangeWatcher:
 
     def follow(self):
         for line in self.editor.stdout:
-            record = json.loads(line)
+            record = {**json.loads(line), "heard_at": time.time()}
             self.records.append(record)
             check = shown(record) if "committed_at" in record else None
             if check is None:
@@ -221,6 +222,8 @@ class ChangeWatcher:
                     "action": record["action"],
                     "path": record["path"],
                     "headline": record["headline"],
+                    # When the runner read the commit's line: polling starts then.
+                    "heard_s": round(record["heard_at"] - record["committed_at"], 3),
                     "layers": layers,
                 }
             )
