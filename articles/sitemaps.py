@@ -137,9 +137,12 @@ class AuthorSitemap(Sitemap):
 class ArticleSitemap(Sitemap):
     """Every published story, by id; ``lastmod`` is its latest update or first publication."""
 
-    # A page is one query and about 2 MB of XML: quick to build on demand, well under the
-    # protocol's 50,000 addresses and 50 MB.
-    limit = 5000
+    # A page is one query and about 270 KB of XML: quick to build on demand, well under the
+    # protocol's 50,000 addresses and 50 MB. Its stories are all in memory at once while it is
+    # built (about 5 KB each, with their sections and photos), and a worker keeps the memory a
+    # page once needed: 5,000 a page left each gunicorn worker 20-45 MB bigger for good
+    # (bench/RESULTS.md, "Memory"), 1,000 a fifth of that.
+    limit = 1000
 
     def items(self):
         return selectors.sitemap_articles()
