@@ -5,6 +5,9 @@ Every page is the same for every anonymous reader (no session, no CSRF cookie, n
 user), so a shared cache can sit in front of them.
 """
 
+import functools
+
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
@@ -286,19 +289,20 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    blocks = _article_blocks(article, origin=structured_data.origin_of(request))
+    picks = _SectionPicks(article)
+    blocks = _article_blocks(article, origin=structured_data.origin_of(request), picks=picks)
     rendered = dict(zip(blocks, pagecache.cached_blocks(list(blocks.values()), since=since), strict=True))
     if cachetags.article(article.pk) in rendered["editors_pick"][1]:
         # The story is one of its section's picks: its own page lists the others instead.
         [rendered["editors_pick"]] = pagecache.cached_blocks(
-            [_editors_pick(article, without_it=True)], since=since
+            [_editors_pick(article, picks=picks, without_it=True)], since=since
         )
     context = {"article": article, **{name: html for name, (html, _) in rendered.items()}}
     response = render(request, "articles/article.html", context)
     return tag(response, *(block_tag for _, tags in rendered.values() for block_tag in tags))
 
 
-def _article_blocks(article, *, origin, **story_context):
+def _article_blocks(article, *, origin, picks=None, **story_context):
     """
     The blocks of a story's page, by their name in the page's context, each as
     ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
@@ -341,22 +345,44 @@ def _article_blocks(article, *, origin, **story_context):
         "story": (f"story:{article.pk}:{article.version}", story),
         "related_news": (f"related-news:{article.pk}", related_news),
         # The section's picks: a story moved to another section gets the other section's.
-        "editors_pick": _editors_pick(article, without_it=False),
+        "editors_pick": _editors_pick(article, picks=picks or _SectionPicks(article), without_it=False),
     }
 
 
-def _editors_pick(article, *, without_it):
+class _SectionPicks:
+    """
+    The Editor's Pick of a story's section, read once for its page (at the first block that
+    needs it): the section's block lists the first ``NEWSROOM_PICKS_LIMIT``, and when the story
+    is one of them its own block lists the others, from the same query (one more is read for it).
+    """
+
+    def __init__(self, article):
+        self.article = article
+
+    @functools.cached_property
+    def _candidates(self):
+        limit = settings.NEWSROOM_PICKS_LIMIT
+        return selectors.editors_picks(section=self.article.section, limit=limit + 1) if limit > 0 else []
+
+    def shown(self, *, without_it):
+        candidates = self._candidates
+        if without_it:
+            candidates = [story for story in candidates if story.pk != self.article.pk]
+        return candidates[: settings.NEWSROOM_PICKS_LIMIT]
+
+
+def _editors_pick(article, *, picks, without_it):
     """
     ``(cache name, render)`` of the Editor's Pick block on ``article``'s page: its section's
-    picks, one block shared by every story of the section, so that a change to a picked story
-    renders it once per section rather than once per page; ``without_it``, the block of a story
-    that is itself one of them, which lists the others.
+    picks (``picks``, a ``_SectionPicks``), one block shared by every story of the section, so
+    that a change to a picked story renders it once per section rather than once per page;
+    ``without_it``, the block of a story that is itself one of them, which lists the others.
     """
 
     def editors_pick():
-        picks = selectors.editors_picks(section=article.section, exclude=article if without_it else None)
-        html = render_to_string("includes/picks.html", {"picks": picks})
-        return html, cachetags.for_editors_pick(shown=picks)
+        shown = picks.shown(without_it=without_it)
+        html = render_to_string("includes/picks.html", {"picks": shown})
+        return html, cachetags.for_editors_pick(shown=shown)
 
     if without_it:
         return f"editors-pick:{article.section_id}:{article.pk}", editors_pick
@@ -368,7 +394,8 @@ def _render_preview(request, article, revision, status=200):
     copy = preview.as_published(article, revision)
     story_context = {"is_preview": True, "preview_revision": revision}
     article_blocks = _article_blocks(copy, origin=structured_data.origin_of(request), **story_context)
-    article_blocks["editors_pick"] = _editors_pick(copy, without_it=True)  # never kept: no need to share
+    # Never kept: no need to share.
+    article_blocks["editors_pick"] = _editors_pick(copy, picks=_SectionPicks(copy), without_it=True)
     blocks = {name: render()[0] for name, (_, render) in article_blocks.items()}
     context = {"article": copy, **blocks, **story_context}
     response = render(request, "articles/article.html", context, status=status)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import selectors, views, workflow
-from articles.models import Article, EditorsPick
+from articles.models import Article, EditorsPick, Topic
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -529,25 +529,34 @@ def test_server_error_uses_the_styled_500_page(client, monkeypatch):
 
 
 @pytest.mark.parametrize("count", [0, 50])
-def test_article_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+def test_article_page_query_count_is_constant(client, django_assert_max_num_queries, settings, count):
     section = SectionFactory()
+    topics = [Topic.objects.create(name=f"Topic {n}", slug=f"topic-{n}") for n in range(count)]
     others = [
         PublishedArticleFactory(section=section, lead_photo=PhotoFactory(), written_at=at(1, 0, n))
         for n in range(count)
     ]
+    for other in others:
+        other.topics.set(topics)
     article = PublishedArticleFactory(
         section=section,
         lead_photo=PhotoFactory(),
         authors=[AuthorFactory() for _ in range(count or 1)],
         related_articles=others,
     )
+    article.topics.set(topics)
     for position, other in enumerate(others):
         EditorsPick.objects.create(article=other, position=position)
         EditorsPick.objects.create(article=other, section=section, position=position)
 
-    with django_assert_max_num_queries(7):  # the breaking-news banner's is one of them
+    # The story, its bylines, its corrections, its topics; Related News and the Editor's Pick
+    # each choose their stories by id, then read those stories' cards; the section menu; the
+    # breaking-news banner. A story with no topics, links or picks skips the topics and cards.
+    with django_assert_max_num_queries(10 if count else 7):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+    shown = selectors.RELATED_NEWS_COUNT + settings.NEWSROOM_PICKS_LIMIT if count else 0
+    assert response.content.count(b'class="card ') == shown
 
 
 @pytest.mark.parametrize("count", [0, 50])
