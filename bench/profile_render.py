@@ -92,6 +92,20 @@ def grouped(stats):
     return totals
 
 
+def backend_cpu():
+    """CPU seconds the PostgreSQL backend serving this process has used (/proc), or None."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # a server on another machine
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def requests(client, path, n, extra):
     for _ in range(n):
         response = client.get(path, **extra)
@@ -122,11 +136,13 @@ def main():
         client.get(path, **extra)
     queries = list(captured.captured_queries)  # copied now: a new connection empties the log
 
-    cpu = []
+    cpu, database_cpu = [], []
     for _ in range(5):
-        started = time.process_time()
+        started, database_started = time.process_time(), backend_cpu()
         requests(client, path, args.n // 5, extra)
         cpu.append((time.process_time() - started) * 1000 / (args.n // 5))
+        if database_started is not None:
+            database_cpu.append((backend_cpu() - database_started) * 1000 / (args.n // 5))
 
     profile = cProfile.Profile()
     started = time.perf_counter()
@@ -136,6 +152,8 @@ def main():
     scenario = "(e) around kept blocks" if args.kept else "(e0) nothing kept"
     print(f"{path}  {scenario}, {args.n} requests")
     print(f"CPU (no profiler): {statistics.median(cpu):.2f} ms/request (median of 5 runs of {args.n // 5})")
+    if database_cpu:
+        print(f"PostgreSQL backend CPU: {statistics.median(database_cpu):.2f} ms/request (same runs)")
     print(f"SQL queries: {len(queries)}/request")
     for query in queries:
         print(f"    {float(query['time']) * 1000:6.2f} ms  {query['sql'][:160]}")

@@ -291,6 +291,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _database_options["options"] = " ".join(
             filter(None, [_database_options.get("options"), _statement_timeout])
         )
+# The reader queries compiled once per process (ops/compiled.py) run as prepared statements on
+# PostgreSQL, planned once per connection. Turn off (0) behind a pooler in transaction mode
+# that does not keep prepared statements (PgBouncer before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 # A read replica (README, "Read replica"): with DATABASE_REPLICA_URL, anonymous readers' reads go
 # to it and everything else to the primary (ops/dbrouter.py); the same backend and options as the

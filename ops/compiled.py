@@ -28,7 +28,9 @@ import functools
 import itertools
 import threading
 
+from django.conf import settings
 from django.db import connections
+from django.db.models.sql.constants import MULTI
 
 # Markers: values no reader query holds, distinct within a query.
 _counter = itertools.count(1)
@@ -152,7 +154,25 @@ class CompiledQuery:
         compiler.connection, compiler.using = connection, using
         sql = compiled.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        if settings.DATABASE_PREPARED_STATEMENTS and hasattr(connection, "preparing_cursor"):
+            compiler.execute_sql = functools.partial(_execute_prepared, compiler, sql, params)
         return compiler
+
+
+def _execute_prepared(compiler, sql, params, result_type=MULTI, chunked_fetch=False, chunk_size=None):
+    """
+    ``compiler.execute_sql`` for a compiled query on PostgreSQL: a prepared statement, which
+    the server plans once per connection (after its first few runs) instead of on every run.
+    Planning the story page's queries cost the server more than running them.
+    """
+    if result_type != MULTI:
+        raise ValueError("A compiled query returns rows only.")
+    with compiler.connection.preparing_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if compiler.has_extra_select:
+        rows = [row[: compiler.col_count] for row in rows]
+    return [rows]
 
 
 class _Values:

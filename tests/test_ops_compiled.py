@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
@@ -92,3 +93,23 @@ def test_the_values_must_be_the_declared_ones():
 
     with pytest.raises(TypeError):
         query(headline="x")
+
+
+def _prepared_statements():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+@pytest.mark.parametrize("prepared", [True, False])
+def test_on_postgresql_the_sql_is_a_prepared_statement_unless_turned_off(settings, prepared):
+    settings.DATABASE_PREPARED_STATEMENTS = prepared
+    story = PublishedArticleFactory()
+    query = CompiledQuery(lambda values: Article.objects.filter(slug=values.slug), slug=str)
+    before = _prepared_statements()
+
+    assert query(slug=story.slug) == [story]
+    assert query(slug="no-such-story") == []
+    new = [statement for statement in _prepared_statements() if statement not in before]
+    assert len(new) == (1 if prepared else 0)
