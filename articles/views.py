@@ -291,6 +291,9 @@ def article_detail(request, section_slug, year, month, day, slug):
         return HttpResponsePermanentRedirect(canonical_url)
     picks = _SectionPicks(article)
     blocks = _article_blocks(article, origin=structured_data.origin_of(request), picks=picks)
+    if not pagecache.store.is_on() and picks.include(article):
+        # Nothing is kept: the section's block would be rendered only to be replaced below.
+        blocks["editors_pick"] = _editors_pick(article, picks=picks, without_it=True)
     rendered = dict(zip(blocks, pagecache.cached_blocks(list(blocks.values()), since=since), strict=True))
     if cachetags.article(article.pk) in rendered["editors_pick"][1]:
         # The story is one of its section's picks: its own page lists the others instead.
@@ -363,6 +366,10 @@ class _SectionPicks:
     def _candidates(self):
         limit = settings.NEWSROOM_PICKS_LIMIT
         return selectors.editors_picks(section=self.article.section, limit=limit + 1) if limit > 0 else []
+
+    def include(self, article):
+        """Whether ``article`` is in the section's block."""
+        return any(story.pk == article.pk for story in self.shown(without_it=False))
 
     def shown(self, *, without_it):
         candidates = self._candidates
