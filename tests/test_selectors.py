@@ -186,6 +186,26 @@ def test_related_news_never_the_story_itself_nor_unpublished_nor_twice():
     assert related == [manual_same_section]
 
 
+def test_related_news_and_picks_ask_published_at_each_render(monkeypatch):
+    # Their SQL is built once per process; the clock is still read at each render, so a story
+    # whose take-down time passes leaves both blocks at once, and its place is filled.
+    section = SectionFactory()
+    now = timezone.now()
+    filler = PublishedArticleFactory(section=section, written_at=at(1))
+    leaving = PublishedArticleFactory(
+        section=section, written_at=at(2), expire_at=now + datetime.timedelta(hours=1)
+    )
+    article = PublishedArticleFactory(section=section, written_at=at(3), related_articles=[leaving])
+    EditorsPickFactory(article=leaving, position=0)
+    EditorsPickFactory(article=filler, position=1)
+
+    assert selectors.related_news(article=article) == [leaving, filler]
+    assert selectors.editors_picks() == [leaving, filler]
+    monkeypatch.setattr(selectors.timezone, "now", lambda: now + datetime.timedelta(hours=2))
+    assert selectors.related_news(article=article) == [filler]
+    assert selectors.editors_picks() == [filler]
+
+
 def test_related_news_has_a_fixed_count():
     section = SectionFactory()
     stories = [PublishedArticleFactory(section=section, written_at=at(day)) for day in range(1, 9)]
