@@ -163,10 +163,11 @@ def _topic_ids_text():
 def article_detail(*, slug):
     """
     The published story with this slug, or ``None``, with its section, lead photo and credit
-    (what the page's meta tags and address need), its audio, and the ids of its topics
+    (what the page's meta tags and address need), its audio, the ids of its topics
     (``topic_ids``: Related News and the topic links need them, and a story without topics then
-    costs no query for them). Its bylines and corrections are loaded by ``load_story_details``
-    when its text is shown.
+    costs no query for them) and ``has_corrections`` (most stories have none: no query for them
+    either). Its bylines and corrections are loaded by ``load_story_details`` when its text is
+    shown.
     """
     found = _article_detail(slug=slug, now=timezone.now())
     return found[0] if found else None
@@ -176,7 +177,10 @@ _article_detail = CompiledQuery(
     lambda values: (
         Article.objects.published(now=values.now)
         .select_related(*CARD_RELATIONS, "audio")
-        .annotate(topic_ids_text=_topic_ids_text())
+        .annotate(
+            topic_ids_text=_topic_ids_text(),
+            has_corrections=Exists(published_corrections().filter(article=OuterRef("pk"))),
+        )
         .filter(slug=values.slug)[:1]
     ),
     slug=str,
@@ -196,13 +200,15 @@ def load_story_details(article):
     Load what the story's text shows besides its row: its bylines and their authors, in byline
     order, for the sign-off (``Article.sign_off``) and the author links
     (``Article.byline_authors``); its public correction notes, oldest first, as
-    ``article.corrections``; its topics by name as ``article.shown_topics`` (a third query, only
+    ``article.corrections`` (a second query, only for a story that has some, when
+    ``article_detail`` says); its topics by name as ``article.shown_topics`` (a third query, only
     for a story that has topics).
     """
     if "byline_authors" not in article.__dict__:
         article.byline_authors = [byline.author for byline in _bylines_of(article=article.pk)]
     if not hasattr(article, "corrections"):
-        article.corrections = _corrections_of(article=article.pk)
+        has_corrections = getattr(article, "has_corrections", True)
+        article.corrections = _corrections_of(article=article.pk) if has_corrections else []
     if not hasattr(article, "shown_topics"):
         ids = topic_ids(article)
         article.shown_topics = _topics_by_id(ids=ids) if ids else []

@@ -99,16 +99,27 @@ def test_article_detail_only_finds_published_stories():
     assert selectors.article_detail(slug=live.slug) == live
 
 
-def test_story_details_load_authors_in_byline_order_in_two_queries(django_assert_num_queries):
+def test_story_details_load_authors_in_byline_order_in_one_query(django_assert_num_queries):
     zed, abe = AuthorFactory(name="Zed Zulu"), AuthorFactory(name="Abe Alpha")
     article = PublishedArticleFactory(authors=[zed, abe])
     found = selectors.article_detail(slug=article.slug)
 
-    with django_assert_num_queries(2):  # bylines with their authors, correction notes
+    with django_assert_num_queries(1):  # bylines with their authors; the story's row said no corrections
         selectors.load_story_details(found)
         assert found.byline_authors == [zed, abe]
         assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
         assert found.corrections == []
+
+
+def test_story_details_read_the_corrections_of_a_story_that_has_some(django_assert_num_queries):
+    editor = EditorFactory()
+    article = PublishedArticleFactory()
+    workflow.publish_update(article=article, user=editor, minor=False, correction="The vote was on Tuesday.")
+    found = selectors.article_detail(slug=article.slug)
+
+    with django_assert_num_queries(2):  # bylines, correction notes
+        selectors.load_story_details(found)
+    assert [note.correction_note for note in found.corrections] == ["The vote was on Tuesday."]
 
 
 def test_article_was_published_tells_withdrawn_from_never_published():
