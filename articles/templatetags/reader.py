@@ -61,17 +61,12 @@ def section_menu(context):
     def render():
         html = render_to_string(
             "includes/section_menu.html",
-            {"links": _section_links(), "current": current, "current_kind": current_kind},
+            {"sections": selectors.section_menu(), "current": current, "current_kind": current_kind},
         )
         return html, {cachetags.SITE}
 
     [(html, _)] = cached_blocks([(f"section-menu:{current_kind}:{current}", render)])
     return html
-
-
-def _section_links():
-    """``[(section, address)]`` in menu order: each address built once for the menu's two lists."""
-    return [(section, section.get_absolute_url()) for section in selectors.section_menu()]
 
 
 def _current_section(context):
