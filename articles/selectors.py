@@ -82,14 +82,6 @@ def section_list():
     return Section.objects.all()
 
 
-def section_menu():
-    """Every section in menu order, as a list (the header of every page: built once per process)."""
-    return _sections()
-
-
-_sections = CompiledQuery(lambda values: section_list())
-
-
 def author_list():
     """Every byline, by name."""
     return Author.objects.all()

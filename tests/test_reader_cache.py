@@ -397,12 +397,12 @@ def test_with_the_page_cache_off_every_page_and_block_is_rendered_afresh(client,
         mock.patch.object(store, "cache") as page_cache,
         mock.patch.object(selectors, "related_news", wraps=selectors.related_news) as related_news,
         mock.patch.object(selectors, "editors_picks", wraps=selectors.editors_picks) as editors_picks,
-        mock.patch.object(selectors, "section_menu", wraps=selectors.section_menu) as section_menu,
+        mock.patch.object(selectors, "section_list", wraps=selectors.section_list) as section_list,
     ):
         responses = [get(client, url), get(client, url)]
 
     assert [(response.status_code, response["X-Page-Cache"]) for response in responses] == [(200, "MISS")] * 2
-    assert (related_news.call_count, editors_picks.call_count, section_menu.call_count) == (2, 2, 2)
+    assert (related_news.call_count, editors_picks.call_count, section_list.call_count) == (2, 2, 2)
     page_cache.assert_not_called()  # nothing kept is read or written
 
 

@@ -61,7 +61,7 @@ def section_menu(context):
     def render():
         html = render_to_string(
             "includes/section_menu.html",
-            {"sections": selectors.section_menu(), "current": current, "current_kind": current_kind},
+            {"sections": selectors.section_list(), "current": current, "current_kind": current_kind},
         )
         return html, {cachetags.SITE}
 
