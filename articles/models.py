@@ -7,16 +7,19 @@ Two rules are kept here and nowhere else:
 - ``Article.status`` is only ever written by ``articles.workflow``; the admin form never offers it.
 """
 
+import re
 import typing
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
+from django.core.signals import setting_changed
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.dispatch import receiver
+from django.urls import get_resolver, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import LazyObject, cached_property
@@ -24,6 +27,11 @@ from django.utils.functional import LazyObject, cached_property
 from articles import audio
 from articles.html import SanitizedHTMLField
 from articles.validators import validate_image_content, validate_section_slug
+
+
+def section_path(slug):
+    """A section's front page address (``Section.get_absolute_url``; cards build it from their row)."""
+    return reverse("articles:section", kwargs={"section_slug": slug})
 
 
 class Section(models.Model):
@@ -39,7 +47,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"section_slug": self.slug})
+        return section_path(self.slug)
 
 
 class Author(models.Model):
@@ -359,6 +367,63 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(authors__user=user) | Q(created_by=user)).distinct()
 
 
+# What ``_article_path_format`` reverses the story route with: values its converters accept and
+# that appear nowhere else in an address, each replaced by its field afterwards.
+_PATH_MARKERS = {
+    "section_slug": "section-marker",
+    "year": 1234,
+    "month": "98",
+    "day": "76",
+    "slug": "slug-marker",
+}
+_path_formats = {}
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _article_path_format():
+    """
+    The story route as a format string for ``str.format``, reversed once per URLconf and script
+    prefix (``reverse`` is the one rule; a list page with sixty cards would call it sixty times).
+    ``None`` when a marker would be ambiguous in the reversed address.
+    """
+    key = (get_resolver(get_urlconf()), get_script_prefix())
+    if key not in _path_formats:
+        path = reverse("articles:article", kwargs=_PATH_MARKERS).replace("{", "{{").replace("}", "}}")
+        markers = {name: str(value) for name, value in _PATH_MARKERS.items()}
+        if all(path.count(marker) == 1 for marker in markers.values()):
+            for name, marker in markers.items():
+                path = path.replace(marker, "{" + name + "}")
+        else:
+            path = None
+        _path_formats[key] = path
+    return _path_formats[key]
+
+
+def article_path(*, section_slug, written_at, slug):
+    """
+    A story's address: its section, the day it was first published in the site's time zone,
+    and its slug (``Article.get_absolute_url``; cards build it from their row).
+    """
+    written = timezone.localtime(written_at)
+    kwargs = {
+        "section_slug": section_slug,
+        "year": f"{written.year:04d}",
+        "month": f"{written.month:02d}",
+        "day": f"{written.day:02d}",
+        "slug": slug,
+    }
+    path_format = _article_path_format()
+    # A slug of ASCII letters, digits, "-" and "_" is what reverse() would put in as it is.
+    if path_format is None or not _PLAIN_SLUG.fullmatch(section_slug + slug):
+        return reverse("articles:article", kwargs=kwargs)
+    return path_format.format(**kwargs)
+
+
+@receiver(setting_changed)
+def _forget_article_path_formats(**kwargs):
+    _path_formats.clear()  # a test's URLconf or time zone: the resolver key already differs; be sure
+
+
 class Article(models.Model):
     Status = ArticleStatus
 
@@ -509,16 +574,10 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self):
-        written = timezone.localtime(self.written_at or self.created_at or timezone.now())
-        return reverse(
-            "articles:article",
-            kwargs={
-                "section_slug": self.section.slug,
-                "year": written.year,
-                "month": f"{written.month:02d}",
-                "day": f"{written.day:02d}",
-                "slug": self.slug,
-            },
+        return article_path(
+            section_slug=self.section.slug,
+            written_at=self.written_at or self.created_at or timezone.now(),
+            slug=self.slug,
         )
 
     def reader_state(self, *, now=None):

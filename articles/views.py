@@ -44,13 +44,16 @@ class IdPaginator(Paginator):
 
 def paginate(request, articles, per_page=STORIES_PER_PAGE):
     """
-    The ``?page=N`` page of ``articles``. A page that is not a number or out of range is a 404.
+    The ``?page=N`` page of ``articles``, its stories as cards (``selectors.card_list``). A page
+    that is not a number or out of range is a 404.
     """
     paginator = IdPaginator(articles, per_page)
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
+    page_obj.object_list = selectors.card_list(page_obj.object_list)
+    return page_obj
 
 
 # The front page as a broadcaster lays it out: the top story with secondary stories beside it,
@@ -64,26 +67,28 @@ HOME_LATEST_AT_LEAST = 3
 @uses_params()
 def home(request):
     """
-    The front page. Context: ``top_story``, ``secondary_stories`` (the next newest), ``picks``
-    (the site-wide Editor's Pick), ``latest`` (newer stories not picked, more when the picks are
-    few) and ``section_blocks`` (each section's latest, leaving out the top and secondary ones).
+    The front page, its stories as cards (``articles.cards``). Context: ``top_story``,
+    ``secondary_stories`` (the next newest), ``picks`` (the site-wide Editor's Pick), ``latest``
+    (newer stories not picked, more when the picks are few) and ``section_blocks`` (each
+    section's latest, leaving out the top and secondary ones).
     """
-    picks = selectors.editors_picks()
     lead_count = 1 + HOME_SECONDARY_STORIES
-    # One query for the top, the secondary and the Latest stories, with room for the picked
-    # ones that Latest leaves out.
-    newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
+    # The top, the secondary and the Latest stories, with room for the picked ones that Latest
+    # leaves out; the section blocks leave out the top and secondary ones.
+    newest, picks, section_blocks = selectors.front_page(
+        newest=lead_count + HOME_SIDE_STORIES, lead=lead_count
+    )
     lead, rest = newest[:lead_count], newest[lead_count:]
     # A picked story already at the top is not listed again beside it.
-    picks = [article for article in picks if article not in lead]
-    picked = {article.pk for article in picks}
+    picks = [card for card in picks if card not in lead]
+    picked = {card.pk for card in picks}
     latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
         "top_story": lead[0] if lead else None,
         "secondary_stories": lead[1:],
         "picks": picks,
-        "latest": [article for article in rest if article.pk not in picked][:latest_count],
-        "section_blocks": selectors.latest_by_section(exclude=lead),
+        "latest": [card for card in rest if card.pk not in picked][:latest_count],
+        "section_blocks": section_blocks,
     }
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 

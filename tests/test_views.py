@@ -516,7 +516,7 @@ def test_server_error_uses_the_styled_500_page(client, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "newest_stories", broken)
+    monkeypatch.setattr(selectors, "front_page", broken)
     client.raise_request_exception = False
 
     response = client.get("/")

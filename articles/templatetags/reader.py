@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import cachetags, selectors
+from articles import cachetags, cards, selectors
 from pagecache import cached_blocks
 
 register = template.Library()
@@ -83,6 +83,23 @@ def _current_section(context):
     if request is not None and request.path == reverse("articles:home"):
         return "", "page"
     return None, ""
+
+
+@register.inclusion_tag("includes/article_card.html")
+def article_card(story, heading=3, variant="", eager=False, hide_section=False):
+    """
+    ``{% article_card story heading=2 variant="compact" %}``: one story in a list. ``story`` is a
+    card (``selectors`` lists read them) or an ``Article`` with its section, lead photo, credit
+    and live coverage joined (``cards.as_card``). ``variant`` is "", "lead" or "compact";
+    ``eager`` for the one photo above the fold; ``hide_section`` leaves out the section label.
+    """
+    return {
+        "card": cards.as_card(story),
+        "heading": heading,
+        "variant": variant,
+        "eager": eager,
+        "hide_section": hide_section,
+    }
 
 
 @register.simple_tag(takes_context=True)
