@@ -121,7 +121,9 @@ def cards_by_id(ids, *, now=None):
     """``{id: card}`` of the published stories among ``ids``, in one query."""
     if not ids:
         return {}
-    return {card.pk: card for card in card_list(Article.objects.published(now=now).filter(pk__in=ids))}
+    # No order: the default one (the desk's) would only sort them for nothing.
+    stories = Article.objects.published(now=now).filter(pk__in=ids).order_by()
+    return {card.pk: card for card in card_list(stories)}
 
 
 def newest_stories(*, limit):
@@ -157,7 +159,9 @@ def sections_with_newest(*, per_section, now=None):
     """
     Every section in menu order, each with ``newest_ids``: the ids of its ``per_section``
     newest published stories, newest first, in one query (one newest-first probe of the
-    ``article_live_section_pages`` index per section, never a sort of them all).
+    ``article_live_section_pages`` index per section, never a sort of them all). The ids keep
+    the subquery's order (PostgreSQL's ``ARRAY(SELECT ... ORDER BY)``, SQLite's
+    ``json_group_array`` over an ordered subquery).
     """
     newest = (
         Article.objects.published(now=now)
@@ -182,19 +186,30 @@ def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
     """
     now = timezone.now()
     excluded = {story.pk for story in exclude}
-    # Room for the excluded ones: they are the newest, so they can only be among the first.
-    sections = sections_with_newest(per_section=per_section + len(excluded), now=now)
+    sections = _sections_shown(per_section=per_section, excluded=excluded, now=now)
     found = cards_by_id([pk for section in sections for pk in section.newest_ids], now=now)
-    return _section_blocks(sections, found, excluded=excluded, per_section=per_section)
+    return _section_blocks(sections, found)
 
 
-def _section_blocks(sections, found, *, excluded, per_section):
+def _sections_shown(*, per_section, excluded, now):
+    """
+    ``sections_with_newest``, each section's ``newest_ids`` cut to the ``per_section`` newest
+    that are not ``excluded``: it reads as many more as are excluded (they can only be among
+    the newest).
+    """
+    sections = sections_with_newest(per_section=per_section + len(excluded), now=now)
+    for section in sections:
+        section.newest_ids = [pk for pk in section.newest_ids if pk not in excluded][:per_section]
+    return sections
+
+
+def _section_blocks(sections, found):
+    """``[(section, [card, ...])]`` of ``sections`` whose newest ids are among the ``found`` cards."""
     blocks = []
     for section in sections:
-        shown = [found[pk] for pk in section.newest_ids if pk not in excluded and pk in found]
-        shown.sort(key=lambda card: (card.written_at, card.pk), reverse=True)  # whatever the list's order
+        shown = [found[pk] for pk in section.newest_ids if pk in found]
         if shown:
-            blocks.append((section, shown[:per_section]))
+            blocks.append((section, shown))
     return blocks
 
 
@@ -211,14 +226,13 @@ def front_page(*, newest, lead, per_section=HOME_STORIES_PER_SECTION):
     now = timezone.now()
     pick_ids = site_pick_ids(now=now)
     newest_ids = newest_story_ids(limit=newest + len(pick_ids), now=now)
-    excluded = set(newest_ids[:lead])
-    sections = sections_with_newest(per_section=per_section + len(excluded), now=now)
+    sections = _sections_shown(per_section=per_section, excluded=set(newest_ids[:lead]), now=now)
     section_ids = [pk for section in sections for pk in section.newest_ids]
     found = cards_by_id({*pick_ids, *newest_ids, *section_ids}, now=now)
     return (
         [found[pk] for pk in newest_ids if pk in found],
         [found[pk] for pk in pick_ids if pk in found],
-        _section_blocks(sections, found, excluded=excluded, per_section=per_section),
+        _section_blocks(sections, found),
     )
 
 

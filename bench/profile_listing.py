@@ -126,12 +126,26 @@ def grouped(stats):
     """Each function's own time, by group; a built-in's goes to its heaviest caller's group."""
     totals = {}
     for (filename, _, _), (_, _, own, _, callers) in stats.stats.items():
-        if filename == "~" and callers:
-            heaviest = max(callers.items(), key=lambda item: item[1][2])[0]
-            filename = heaviest[0]
-        group = group_of(filename)
+        group = group_of(counted_in(filename, callers))
         totals[group] = totals.get(group, 0.0) + own
     return totals
+
+
+def counted_in(filename, callers):
+    """The file whose group a function's own time goes to: a built-in's heaviest caller's."""
+    if filename == "~" and callers:
+        return max(callers.items(), key=lambda item: item[1][2])[0][0]
+    return filename
+
+
+def print_group(stats, group, repeats, count=25):
+    functions = [
+        (own, calls, f"{filename}:{line}({name})")
+        for (filename, line, name), (_, calls, own, _, callers) in stats.stats.items()
+        if group_of(counted_in(filename, callers)) == group
+    ]
+    for own, calls, where in sorted(functions, reverse=True)[:count]:
+        print(f"      {own * 1000 / repeats:6.2f} ms {calls / repeats:7.1f} calls  {where[-110:]}")
 
 
 def main(argv):
@@ -156,6 +170,8 @@ def main(argv):
     print(f"  profiled wall {whole * 1000 / repeats:.2f} ms/request (under cProfile), own time by group:")
     for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"    {group:<18} {seconds * 1000 / repeats:6.2f} ms  {100 * seconds / whole:4.1f} %")
+    if os.environ.get("PROFILE_GROUP"):  # the heaviest functions of one group, by own time
+        print_group(stats, os.environ["PROFILE_GROUP"], repeats)
     if os.environ.get("PROFILE_TOP"):
         stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
         stats.print_stats(int(os.environ["PROFILE_TOP"]))
