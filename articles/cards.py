@@ -120,6 +120,11 @@ class Card:
     def get_absolute_url(self):
         return self.url
 
+    @property
+    def live_running(self):
+        """Whether the story's live coverage runs (the LIVE label): the coverage's own rule."""
+        return self.live_coverage is not None and self.live_coverage.is_running
+
     def __eq__(self, other):
         if isinstance(other, Card | Article):
             return self.pk == other.pk

@@ -4,10 +4,12 @@ from urllib.parse import quote, urlencode, urljoin
 
 from django import template
 from django.conf import settings
+from django.template import engines
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from articles import cachetags, cards, selectors
 from pagecache import cached_blocks
@@ -85,7 +87,11 @@ def _current_section(context):
     return None, ""
 
 
-@register.inclusion_tag("includes/article_card.html")
+# The card's template is Jinja2's (articles/jinja2.py): a front page renders sixty of them.
+CARD_TEMPLATE = "includes/article_card.html"
+
+
+@register.simple_tag
 def article_card(story, heading=3, variant="", eager=False, hide_section=False):
     """
     ``{% article_card story heading=2 variant="compact" %}``: one story in a list. ``story`` is a
@@ -93,13 +99,15 @@ def article_card(story, heading=3, variant="", eager=False, hide_section=False):
     and live coverage joined (``cards.as_card``). ``variant`` is "", "lead" or "compact";
     ``eager`` for the one photo above the fold; ``hide_section`` leaves out the section label.
     """
-    return {
+    context = {
         "card": cards.as_card(story),
         "heading": heading,
         "variant": variant,
         "eager": eager,
         "hide_section": hide_section,
     }
+    # Escaped by Jinja2's autoescape as it renders: marked safe for Django's template.
+    return mark_safe(engines["jinja2"].get_template(CARD_TEMPLATE).render(context))
 
 
 @register.simple_tag(takes_context=True)
