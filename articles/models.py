@@ -28,10 +28,60 @@ from articles import audio
 from articles.html import SanitizedHTMLField
 from articles.validators import validate_image_content, validate_section_slug
 
+# The routes ``_route`` builds without a reverse() each time, with what it reverses them with:
+# values their converters accept and that appear nowhere else in an address.
+_ROUTE_MARKERS = {
+    "articles:section": {"section_slug": "section-marker"},
+    "articles:article": {
+        "section_slug": "section-marker",
+        "year": "1234",
+        "month": "98",
+        "day": "76",
+        "slug": "slug-marker",
+    },
+}
+_route_formats = {}
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
+def _route_format(name):
+    """
+    Route ``name`` as a format string for ``str.format``, reversed once per URLconf and script
+    prefix: ``reverse`` stays the one rule, and a list page of sixty cards, each with a story's
+    and a section's address, no longer calls it 120 times. ``None`` when a marker would be
+    ambiguous in the reversed address.
+    """
+    key = (name, get_resolver(get_urlconf()), get_script_prefix())
+    if key not in _route_formats:
+        markers = _ROUTE_MARKERS[name]
+        path = reverse(name, kwargs=markers).replace("{", "{{").replace("}", "}}")
+        if all(path.count(marker) == 1 for marker in markers.values()):
+            for field, marker in markers.items():
+                path = path.replace(marker, "{" + field + "}")
+        else:
+            path = None
+        _route_formats[key] = path
+    return _route_formats[key]
+
+
+def _route(name, **kwargs):
+    """``reverse(name, kwargs=kwargs)`` for the routes of ``_ROUTE_MARKERS``, from their format."""
+    path_format = _route_format(name)
+    # Slugs of ASCII letters, digits, "-" and "_" are what reverse() would put in as they are.
+    plain = all(_PLAIN_SLUG.fullmatch(value) for field, value in kwargs.items() if field.endswith("slug"))
+    if path_format is None or not plain:
+        return reverse(name, kwargs=kwargs)
+    return path_format.format(**kwargs)
+
+
+@receiver(setting_changed)
+def _forget_route_formats(**kwargs):
+    _route_formats.clear()  # a test's URLconf: its resolver is a new key already; be sure
+
 
 def section_path(slug):
     """A section's front page address (``Section.get_absolute_url``; cards build it from their row)."""
-    return reverse("articles:section", kwargs={"section_slug": slug})
+    return _route("articles:section", section_slug=slug)
 
 
 class Section(models.Model):
@@ -367,61 +417,20 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(authors__user=user) | Q(created_by=user)).distinct()
 
 
-# What ``_article_path_format`` reverses the story route with: values its converters accept and
-# that appear nowhere else in an address, each replaced by its field afterwards.
-_PATH_MARKERS = {
-    "section_slug": "section-marker",
-    "year": 1234,
-    "month": "98",
-    "day": "76",
-    "slug": "slug-marker",
-}
-_path_formats = {}
-_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-
-
-def _article_path_format():
-    """
-    The story route as a format string for ``str.format``, reversed once per URLconf and script
-    prefix (``reverse`` is the one rule; a list page with sixty cards would call it sixty times).
-    ``None`` when a marker would be ambiguous in the reversed address.
-    """
-    key = (get_resolver(get_urlconf()), get_script_prefix())
-    if key not in _path_formats:
-        path = reverse("articles:article", kwargs=_PATH_MARKERS).replace("{", "{{").replace("}", "}}")
-        markers = {name: str(value) for name, value in _PATH_MARKERS.items()}
-        if all(path.count(marker) == 1 for marker in markers.values()):
-            for name, marker in markers.items():
-                path = path.replace(marker, "{" + name + "}")
-        else:
-            path = None
-        _path_formats[key] = path
-    return _path_formats[key]
-
-
 def article_path(*, section_slug, written_at, slug):
     """
     A story's address: its section, the day it was first published in the site's time zone,
     and its slug (``Article.get_absolute_url``; cards build it from their row).
     """
     written = timezone.localtime(written_at)
-    kwargs = {
-        "section_slug": section_slug,
-        "year": f"{written.year:04d}",
-        "month": f"{written.month:02d}",
-        "day": f"{written.day:02d}",
-        "slug": slug,
-    }
-    path_format = _article_path_format()
-    # A slug of ASCII letters, digits, "-" and "_" is what reverse() would put in as it is.
-    if path_format is None or not _PLAIN_SLUG.fullmatch(section_slug + slug):
-        return reverse("articles:article", kwargs=kwargs)
-    return path_format.format(**kwargs)
-
-
-@receiver(setting_changed)
-def _forget_article_path_formats(**kwargs):
-    _path_formats.clear()  # a test's URLconf or time zone: the resolver key already differs; be sure
+    return _route(
+        "articles:article",
+        section_slug=section_slug,
+        year=f"{written.year:04d}",
+        month=f"{written.month:02d}",
+        day=f"{written.day:02d}",
+        slug=slug,
+    )
 
 
 class Article(models.Model):

@@ -86,6 +86,41 @@ def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
     assert blocks[1][1] == [economy_story]
 
 
+def test_sections_with_newest_lists_each_sections_newest_ids_in_one_query(django_assert_num_queries):
+    politics = SectionFactory(position=1)
+    empty = SectionFactory(position=2)
+    stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 5)]
+    unpublish(stories[-1])
+
+    with django_assert_num_queries(1):
+        sections = selectors.sections_with_newest(per_section=2)
+
+    assert [(section, section.newest_ids) for section in sections] == [
+        (politics, [stories[2].pk, stories[1].pk]),
+        (empty, []),
+    ]
+
+
+def test_front_page_reads_newest_picks_and_section_blocks_in_four_queries(django_assert_num_queries):
+    politics, economy = SectionFactory(position=1), SectionFactory(position=2)
+    newest = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(10, 4, -1)]
+    old_economy = PublishedArticleFactory(section=economy, written_at=at(1))
+    picked = [PublishedArticleFactory(section=economy, written_at=at(2)), newest[0]]
+    for position, story in enumerate(picked):
+        EditorsPickFactory(article=story, position=position)
+    withdrawn_pick = EditorsPickFactory(article=PublishedArticleFactory(written_at=at(3)), position=9).article
+    unpublish(withdrawn_pick)
+
+    with django_assert_num_queries(4):
+        stories, picks, blocks = selectors.front_page(newest=3, lead=2, per_section=2)
+
+    # Room for the picks among the newest; the picks in their order, never an unpublished one.
+    assert stories == newest[:5]
+    assert picks == picked
+    # The blocks leave out the two lead stories.
+    assert blocks == [(politics, newest[2:4]), (economy, [picked[0], old_economy])]
+
+
 # --- article detail --------------------------------------------------------------------------
 
 
