@@ -83,6 +83,8 @@ def path_of(page):
         return f"{section.get_absolute_url()}?page={DEEP_PAGE}"
     if page == "topic":
         topic = Topic.objects.annotate(stories=Count("articles")).order_by("-stories").first()
+        if topic is None or not topic.stories:
+            raise SystemExit("No topic has stories in this database (bench/generator.py files none).")
         return topic.get_absolute_url()
     raise SystemExit(__doc__)
 
