@@ -5,7 +5,7 @@ rows rather than model instances.
 A list page shows up to sixty cards. As ``Article`` instances with their section, lead photo,
 credit and live coverage joined, each card cost five model instances (and their signals) and a
 ``reverse()``; as a ``Card`` it costs one small object made from one row of one query
-(``selectors.card_rows``), with its address built by ``models.article_path``, the rule
+(``selectors.card_list``), with its address built by ``models.article_paths``, the rule
 ``Article.get_absolute_url`` follows too.
 
 ``as_card`` makes a card of an ``Article`` too, so that the card template takes either (the
@@ -15,7 +15,7 @@ Related News and Editor's Pick blocks of a story page pass instances).
 import json
 from dataclasses import dataclass
 
-from articles.models import Article, Photo, article_path, section_path
+from articles.models import Article, Photo, article_paths, section_path
 
 # What a card reads of its story's row, by ``values()`` name.
 CARD_FIELDS = (
@@ -135,9 +135,10 @@ class Card:
 
 
 def cards_from_rows(rows):
-    """``rows`` (dicts of ``CARD_FIELDS``, from ``selectors.card_rows``) as cards, in their order."""
+    """``rows`` (dicts of ``CARD_FIELDS``, from ``selectors.card_list``) as cards, in their order."""
     sections = {}
     cards = []
+    path = article_paths()
     for row in rows:
         section = sections.get(row["section_id"])
         if section is None:
@@ -145,11 +146,11 @@ def cards_from_rows(rows):
             section = sections[row["section_id"]] = CardSection(
                 row["section_id"], row["section__name"], slug, section_path(slug)
             )
-        cards.append(_card(row, section))
+        cards.append(_card(row, section, path))
     return cards
 
 
-def _card(row, section):
+def _card(row, section, article_path):
     photo = None
     if row["lead_photo_id"] is not None:
         fields = {name: row[f"lead_photo__{name}"] for name in PHOTO_FIELDS}

@@ -64,14 +64,25 @@ def _route_format(name):
     return _route_formats[key]
 
 
-def _route(name, **kwargs):
-    """``reverse(name, kwargs=kwargs)`` for the routes of ``_ROUTE_MARKERS``, from their format."""
+def _router(name):
+    """
+    ``route(**kwargs)``, which is ``reverse(name, kwargs=kwargs)`` for a route of
+    ``_ROUTE_MARKERS``, made from its format, looked up once (for a list of addresses).
+    """
     path_format = _route_format(name)
-    # Slugs of ASCII letters, digits, "-" and "_" are what reverse() would put in as they are.
-    plain = all(_PLAIN_SLUG.fullmatch(value) for field, value in kwargs.items() if field.endswith("slug"))
-    if path_format is None or not plain:
-        return reverse(name, kwargs=kwargs)
-    return path_format.format(**kwargs)
+
+    def route(**kwargs):
+        # Slugs of ASCII letters, digits, "-" and "_" are what reverse() would put in as they are.
+        slugs = (value for field, value in kwargs.items() if field.endswith("slug"))
+        if path_format is None or not all(_PLAIN_SLUG.fullmatch(slug) for slug in slugs):
+            return reverse(name, kwargs=kwargs)
+        return path_format.format(**kwargs)
+
+    return route
+
+
+def _route(name, **kwargs):
+    return _router(name)(**kwargs)
 
 
 @receiver(setting_changed)
@@ -420,17 +431,22 @@ class ArticleQuerySet(models.QuerySet):
 def article_path(*, section_slug, written_at, slug):
     """
     A story's address: its section, the day it was first published in the site's time zone,
-    and its slug (``Article.get_absolute_url``; cards build it from their row).
+    and its slug (``Article.get_absolute_url``; cards build theirs with ``article_paths``).
     """
-    written = timezone.localtime(written_at)
-    return _route(
-        "articles:article",
-        section_slug=section_slug,
-        year=f"{written.year:04d}",
-        month=f"{written.month:02d}",
-        day=f"{written.day:02d}",
-        slug=slug,
-    )
+    return article_paths()(section_slug=section_slug, written_at=written_at, slug=slug)
+
+
+def article_paths():
+    """``article_path`` for a list of stories: the route and the time zone looked up once."""
+    route = _router("articles:article")
+    zone = timezone.get_current_timezone()
+
+    def article_path(*, section_slug, written_at, slug):
+        written = timezone.localtime(written_at, zone)
+        day = {"year": f"{written.year:04d}", "month": f"{written.month:02d}", "day": f"{written.day:02d}"}
+        return route(section_slug=section_slug, slug=slug, **day)
+
+    return article_path
 
 
 class Article(models.Model):
