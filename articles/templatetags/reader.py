@@ -61,10 +61,12 @@ def section_menu(context):
     current, current_kind = _current_section(context)
 
     def render():
-        html = render_to_string(
-            "includes/section_menu.html",
+        # The items are the same in both lists: rendered once.
+        links = render_to_string(
+            "includes/section_links.html",
             {"sections": selectors.section_list(), "current": current, "current_kind": current_kind},
         )
+        html = render_to_string("includes/section_menu.html", {"links": mark_safe(links)})
         return html, {cachetags.SITE}
 
     [(html, _)] = cached_blocks([(f"section-menu:{current_kind}:{current}", render)])
