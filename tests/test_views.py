@@ -211,6 +211,20 @@ def test_section_pages_split_stories_published_at_the_same_moment_exactly_once(c
     assert shown == sorted((story.pk for story in same_moment), reverse=True)
 
 
+def test_pages_read_from_the_nearer_end_are_the_pages_of_the_list():
+    # Pages past the middle are found walking from the oldest story (views.IdPaginator).
+    section = SectionFactory(slug="world")
+    for n in range(11):
+        PublishedArticleFactory(section=section, written_at=at(1, 0, n % 3))  # ties on the time
+    articles = selectors.article_list(section=section)
+    paginator = views.IdPaginator(articles, 3)
+
+    pages = [list(paginator.page(number).object_list) for number in paginator.page_range]
+
+    assert [len(page) for page in pages] == [3, 3, 3, 2]
+    assert [story for page in pages for story in page] == list(articles)
+
+
 @pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1.5", ""])
 def test_section_bad_page_numbers_are_404_never_500(client, page):
     section = SectionFactory(slug="world")
