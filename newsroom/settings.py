@@ -340,10 +340,15 @@ if REDIS_URL:
             "BACKEND": "ops.rediscache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "newsroom"),
+            # 2: entries are lz4 since then; a zlib entry of version 1 is never read as one.
+            "VERSION": 2,
             "OPTIONS": {
-                # Kept pages and blocks are HTML, about 45 KB a story page; zlib makes that about
-                # 10 KB for 0.03 ms per hit (0.3 ms per store). Entries stored uncompressed still read.
-                "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+                # Kept pages and blocks are HTML, a story page about 23 KB as it is, 5 KB in brotli
+                # or gzip, each coding kept. lz4 makes the HTML about a third and undoes that in
+                # about 5 µs a hit; zlib saved a third more memory but took 40 µs on the HTML and
+                # 20 µs on the brotli bytes it could not shrink, a fifth of a hit's whole cost
+                # (bench/RESULTS.md). Entries stored uncompressed still read.
+                "COMPRESSOR": "django_redis.compressors.lz4.Lz4Compressor",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_TIMEOUT,
                 "RETRY_AFTER": REDIS_RETRY_SECONDS,
