@@ -126,11 +126,6 @@ def cards_by_id(ids, *, now=None):
     return {card.pk: card for card in card_list(stories)}
 
 
-def newest_stories(*, limit):
-    """The ``limit`` newest published stories as cards (the front page's top, secondary and Latest)."""
-    return card_list(Article.objects.published().newest_first()[:limit])
-
-
 def newest_story_ids(*, limit, now=None):
     """The ids of the ``limit`` newest published stories: a walk of the ``article_live_newest`` index."""
     return list(Article.objects.published(now=now).newest_first().values_list("pk", flat=True)[:limit])

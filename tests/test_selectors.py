@@ -56,19 +56,19 @@ def test_article_list_filters_by_author():
 # --- home ------------------------------------------------------------------------------------
 
 
-def test_newest_stories_are_the_newest_published():
+def test_newest_story_ids_are_the_newest_published():
     oldest = PublishedArticleFactory(written_at=at(1))
     newest = PublishedArticleFactory(written_at=at(5))
     middle = PublishedArticleFactory(written_at=at(3))
     ArticleFactory()
 
-    assert selectors.newest_stories(limit=2) == [newest, middle]
-    assert selectors.newest_stories(limit=5) == [newest, middle, oldest]
+    assert selectors.newest_story_ids(limit=2) == [newest.pk, middle.pk]
+    assert selectors.newest_story_ids(limit=5) == [newest.pk, middle.pk, oldest.pk]
 
 
-def test_newest_stories_empty_when_nothing_is_published():
+def test_newest_story_ids_empty_when_nothing_is_published():
     ArticleFactory()
-    assert selectors.newest_stories(limit=4) == []
+    assert selectors.newest_story_ids(limit=4) == []
 
 
 def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
