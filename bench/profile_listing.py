@@ -10,7 +10,8 @@ stack, as gunicorn would; with ``NEWSROOM_PAGE_CACHE_TTL=0`` nothing is kept, so
 a full render), then prints the CPU milliseconds of this process per request (``process_time``:
 Python only), the queries and the database's wall time per request, and a cProfile of a further
 ``N`` renders with each function's own time grouped by where it lives: ORM query building, SQL
-compiling, rows to objects, the database, templates, URL reversing, other.
+compiling, rows to objects (model instances, or ``articles.cards``), the database, templates
+(Django's and Jinja2's), URL reversing, middleware, other.
 
 The pages are those of ``make bench``: the home page (f), the first section's page 1 (g1) and
 page 2,000 (g2000), and the topic with the most stories (its page 1).
@@ -59,12 +60,14 @@ GROUPS = (
                      "django/db/backends/postgresql/operations.py",
                      "django/db/backends/sqlite3/operations.py",
                      "django/db/backends/postgresql/compiler.py")),
-    ("rows to objects", ("django/db/models/base.py", "django/db/models/fields/related_descriptors.py",
+    ("rows to objects", ("articles/cards.py", "django/db/models/base.py",
+                         "django/db/models/fields/related_descriptors.py",
                          "django/db/models/fields/__init__.py", "django/db/backends/postgresql/base.py",
                          "django/db/models/sql/converters")),
     ("queryset building", ("django/db/models/",)),
     ("database", ("psycopg", "django/db/backends/", "django/db/utils.py", "sqlite3")),
-    ("templates", ("django/template/", "django/templatetags/", "/templatetags/", "django/utils/html.py",
+    ("templates", ("django/template/", "django/templatetags/", "/templatetags/", "/jinja2/", "/markupsafe/",
+                   "articles/jinja2.py", "django/utils/html.py",
                    "django/utils/safestring.py", "django/utils/formats.py", "django/utils/dateformat.py",
                    "django/utils/timezone.py", "templates/")),
     ("URL reversing", ("django/urls/",)),
