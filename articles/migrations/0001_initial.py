@@ -10,6 +10,7 @@ import articles.validators
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -18,474 +19,195 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="PhotoCredit",
+            name='PhotoCredit',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120, unique=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120, unique=True)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="Section",
+            name='Section',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=80, unique=True)),
-                ("slug", models.SlugField(max_length=80, unique=True)),
-                (
-                    "position",
-                    models.PositiveSmallIntegerField(default=0, help_text="Order in the menu, lowest first."),
-                ),
-                ("description", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=80, unique=True)),
+                ('slug', models.SlugField(max_length=80, unique=True)),
+                ('position', models.PositiveSmallIntegerField(default=0, help_text='Order in the menu, lowest first.')),
+                ('description', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["position", "name"],
+                'ordering': ['position', 'name'],
             },
         ),
         migrations.CreateModel(
-            name="Article",
+            name='Article',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("headline", models.CharField(max_length=200)),
-                (
-                    "slug",
-                    models.SlugField(
-                        help_text="Part of the public address; fixed once published.",
-                        max_length=200,
-                        unique=True,
-                    ),
-                ),
-                (
-                    "anchor_lead",
-                    models.TextField(
-                        blank=True, help_text="The short introduction the anchor reads before the report."
-                    ),
-                ),
-                ("body", articles.html.SanitizedHTMLField(blank=True, help_text="The reporter's report.")),
-                (
-                    "summary",
-                    models.CharField(
-                        blank=True,
-                        help_text="One or two sentences for lists, search and social cards.",
-                        max_length=300,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published"),
-                            ("updated", "Updated"),
-                        ],
-                        default="draft",
-                        editable=False,
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "written_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, help_text="First publication.", null=True
-                    ),
-                ),
-                (
-                    "updated_at",
-                    models.DateTimeField(
-                        blank=True, editable=False, help_text="Latest published update.", null=True
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("modified_at", models.DateTimeField(auto_now=True)),
-                ("version", models.PositiveIntegerField(default=1, editable=False)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('headline', models.CharField(max_length=200)),
+                ('slug', models.SlugField(help_text='Part of the public address; fixed once published.', max_length=200, unique=True)),
+                ('anchor_lead', models.TextField(blank=True, help_text='The short introduction the anchor reads before the report.')),
+                ('body', articles.html.SanitizedHTMLField(blank=True, help_text="The reporter's report.")),
+                ('summary', models.CharField(blank=True, help_text='One or two sentences for lists, search and social cards.', max_length=300)),
+                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('updated', 'Updated')], default='draft', editable=False, max_length=16)),
+                ('written_at', models.DateTimeField(blank=True, editable=False, help_text='First publication.', null=True)),
+                ('updated_at', models.DateTimeField(blank=True, editable=False, help_text='Latest published update.', null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('modified_at', models.DateTimeField(auto_now=True)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at"],
-                "permissions": [("publish_article", "Can review, publish, update and unpublish articles")],
+                'ordering': ['-created_at'],
+                'permissions': [('publish_article', 'Can review, publish, update and unpublish articles')],
             },
         ),
         migrations.CreateModel(
-            name="Author",
+            name='Author',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=120)),
-                ("slug", models.SlugField(max_length=120, unique=True)),
-                (
-                    "affiliation",
-                    models.CharField(
-                        blank=True,
-                        help_text='Used in the sign-off, e.g. "Newsroom World Radio News".',
-                        max_length=120,
-                    ),
-                ),
-                ("bio", models.TextField(blank=True)),
-                (
-                    "user",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="author",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=120)),
+                ('slug', models.SlugField(max_length=120, unique=True)),
+                ('affiliation', models.CharField(blank=True, help_text='Used in the sign-off, e.g. "Newsroom World Radio News".', max_length=120)),
+                ('bio', models.TextField(blank=True)),
+                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='author', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="ArticleAuthor",
+            name='ArticleAuthor',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="bylines",
-                        to="articles.article",
-                    ),
-                ),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="bylines",
-                        to="articles.author",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='articles.article')),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bylines', to='articles.author')),
             ],
             options={
-                "ordering": ["position", "pk"],
+                'ordering': ['position', 'pk'],
             },
         ),
         migrations.AddField(
-            model_name="article",
-            name="authors",
-            field=models.ManyToManyField(
-                related_name="articles", through="articles.ArticleAuthor", to="articles.author"
-            ),
+            model_name='article',
+            name='authors',
+            field=models.ManyToManyField(related_name='articles', through='articles.ArticleAuthor', to='articles.author'),
         ),
         migrations.CreateModel(
-            name="Photo",
+            name='Photo',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "image",
-                    models.ImageField(
-                        height_field="height",
-                        upload_to="photos/%Y/%m/",
-                        validators=[articles.validators.validate_image_content],
-                        width_field="width",
-                    ),
-                ),
-                ("caption", models.CharField(blank=True, max_length=300)),
-                (
-                    "alt_text",
-                    models.CharField(
-                        blank=True,
-                        help_text="What the photo shows, for readers who cannot see it.",
-                        max_length=300,
-                    ),
-                ),
-                ("width", models.PositiveIntegerField(editable=False, null=True)),
-                ("height", models.PositiveIntegerField(editable=False, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "uploaded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "credit",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="photos",
-                        to="articles.photocredit",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('image', models.ImageField(height_field='height', upload_to='photos/%Y/%m/', validators=[articles.validators.validate_image_content], width_field='width')),
+                ('caption', models.CharField(blank=True, max_length=300)),
+                ('alt_text', models.CharField(blank=True, help_text='What the photo shows, for readers who cannot see it.', max_length=300)),
+                ('width', models.PositiveIntegerField(editable=False, null=True)),
+                ('height', models.PositiveIntegerField(editable=False, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('credit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='photos', to='articles.photocredit')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.AddField(
-            model_name="article",
-            name="lead_photo",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="lead_articles",
-                to="articles.photo",
-            ),
+            model_name='article',
+            name='lead_photo',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='lead_articles', to='articles.photo'),
         ),
         migrations.CreateModel(
-            name="RelatedArticle",
+            name='RelatedArticle',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "from_article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="related_links",
-                        to="articles.article",
-                    ),
-                ),
-                (
-                    "to_article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="articles.article"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('from_article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='related_links', to='articles.article')),
+                ('to_article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.article')),
             ],
             options={
-                "ordering": ["position", "pk"],
+                'ordering': ['position', 'pk'],
             },
         ),
         migrations.AddField(
-            model_name="article",
-            name="related",
-            field=models.ManyToManyField(
-                blank=True, related_name="+", through="articles.RelatedArticle", to="articles.article"
-            ),
+            model_name='article',
+            name='related',
+            field=models.ManyToManyField(blank=True, related_name='+', through='articles.RelatedArticle', to='articles.article'),
         ),
         migrations.CreateModel(
-            name="EditorsPick",
+            name='EditorsPick',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("position", models.PositiveSmallIntegerField(default=0)),
-                ("starts_at", models.DateTimeField(blank=True, null=True)),
-                ("ends_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="picks",
-                        to="articles.article",
-                    ),
-                ),
-                (
-                    "section",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="Leave blank for the site-wide list.",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="picks",
-                        to="articles.section",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('position', models.PositiveSmallIntegerField(default=0)),
+                ('starts_at', models.DateTimeField(blank=True, null=True)),
+                ('ends_at', models.DateTimeField(blank=True, null=True)),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='picks', to='articles.article')),
+                ('section', models.ForeignKey(blank=True, help_text='Leave blank for the site-wide list.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='picks', to='articles.section')),
             ],
             options={
-                "verbose_name": "editor's pick",
-                "verbose_name_plural": "editor's picks",
-                "ordering": ["position", "pk"],
+                'verbose_name': "editor's pick",
+                'verbose_name_plural': "editor's picks",
+                'ordering': ['position', 'pk'],
             },
         ),
         migrations.AddField(
-            model_name="article",
-            name="section",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="articles", to="articles.section"
-            ),
+            model_name='article',
+            name='section',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='articles.section'),
         ),
         migrations.CreateModel(
-            name="WorkflowEvent",
+            name='WorkflowEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "from_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published"),
-                            ("updated", "Updated"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "to_status",
-                    models.CharField(
-                        choices=[
-                            ("draft", "Draft"),
-                            ("review", "In review"),
-                            ("published", "Published"),
-                            ("updated", "Updated"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("comment", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="articles.article",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('from_status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('updated', 'Updated')], max_length=16)),
+                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published'), ('updated', 'Updated')], max_length=16)),
+                ('comment', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='articles.article')),
             ],
             options={
-                "ordering": ["created_at", "pk"],
-                "get_latest_by": "created_at",
+                'ordering': ['created_at', 'pk'],
+                'get_latest_by': 'created_at',
             },
         ),
         migrations.AddConstraint(
-            model_name="articleauthor",
-            constraint=models.UniqueConstraint(fields=("article", "author"), name="byline_author_once"),
+            model_name='articleauthor',
+            constraint=models.UniqueConstraint(fields=('article', 'author'), name='byline_author_once'),
         ),
         migrations.AddConstraint(
-            model_name="relatedarticle",
-            constraint=models.UniqueConstraint(
-                fields=("from_article", "to_article"), name="related_link_once"
-            ),
+            model_name='relatedarticle',
+            constraint=models.UniqueConstraint(fields=('from_article', 'to_article'), name='related_link_once'),
         ),
         migrations.AddConstraint(
-            model_name="relatedarticle",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("from_article", models.F("to_article")), _negated=True),
-                name="related_link_not_self",
-                violation_error_message="A story cannot be related to itself.",
-            ),
+            model_name='relatedarticle',
+            constraint=models.CheckConstraint(condition=models.Q(('from_article', models.F('to_article')), _negated=True), name='related_link_not_self', violation_error_message='A story cannot be related to itself.'),
         ),
         migrations.AddConstraint(
-            model_name="editorspick",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("section__isnull", False)),
-                fields=("article", "section"),
-                name="pick_once_per_section",
-                violation_error_message="This story is already in this section's Editor's Pick.",
-            ),
+            model_name='editorspick',
+            constraint=models.UniqueConstraint(condition=models.Q(('section__isnull', False)), fields=('article', 'section'), name='pick_once_per_section', violation_error_message="This story is already in this section's Editor's Pick."),
         ),
         migrations.AddConstraint(
-            model_name="editorspick",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("section__isnull", True)),
-                fields=("article",),
-                name="pick_once_site_wide",
-                violation_error_message="This story is already in the site-wide Editor's Pick.",
-            ),
+            model_name='editorspick',
+            constraint=models.UniqueConstraint(condition=models.Q(('section__isnull', True)), fields=('article',), name='pick_once_site_wide', violation_error_message="This story is already in the site-wide Editor's Pick."),
         ),
         migrations.AddConstraint(
-            model_name="editorspick",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("starts_at__isnull", True),
-                    ("ends_at__isnull", True),
-                    ("ends_at__gt", models.F("starts_at")),
-                    _connector="OR",
-                ),
-                name="pick_ends_after_start",
-                violation_error_message="A pick must end after it starts.",
-            ),
+            model_name='editorspick',
+            constraint=models.CheckConstraint(condition=models.Q(('starts_at__isnull', True), ('ends_at__isnull', True), ('ends_at__gt', models.F('starts_at')), _connector='OR'), name='pick_ends_after_start', violation_error_message='A pick must end after it starts.'),
         ),
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(fields=["status", "-written_at"], name="article_status_written"),
+            model_name='article',
+            index=models.Index(fields=['status', '-written_at'], name='article_status_written'),
         ),
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                fields=["section", "status", "-written_at"], name="article_section_status_written"
-            ),
+            model_name='article',
+            index=models.Index(fields=['section', 'status', '-written_at'], name='article_section_status_written'),
         ),
         migrations.AddConstraint(
-            model_name="article",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["draft", "review"]), ("written_at__isnull", False), _connector="OR"
-                ),
-                name="article_live_has_written_at",
-                violation_error_message="A published article must have a first-publication time.",
-            ),
+            model_name='article',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'review']), ('written_at__isnull', False), _connector='OR'), name='article_live_has_written_at', violation_error_message='A published article must have a first-publication time.'),
         ),
         migrations.AddConstraint(
-            model_name="article",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "updated"), _negated=True),
-                    ("updated_at__isnull", False),
-                    _connector="OR",
-                ),
-                name="article_updated_has_updated_at",
-                violation_error_message="An updated article must have an update time.",
-            ),
+            model_name='article',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'updated'), _negated=True), ('updated_at__isnull', False), _connector='OR'), name='article_updated_has_updated_at', violation_error_message='An updated article must have an update time.'),
         ),
     ]

@@ -7,30 +7,13 @@ from articles.roles import sync_role_groups
 
 # The roles as they were when this migration was written (later migrations re-sync them).
 _REPORTER = [
-    "add_article",
-    "change_article",
-    "view_article",
-    "add_photo",
-    "view_photo",
-    "view_photocredit",
-    "view_section",
-    "view_author",
-    "view_workflowevent",
+    "add_article", "change_article", "view_article", "add_photo", "view_photo", "view_photocredit",
+    "view_section", "view_author", "view_workflowevent",
 ]
 _EDITOR = _REPORTER + [
-    "delete_article",
-    "publish_article",
-    "change_photo",
-    "delete_photo",
-    "add_photocredit",
-    "change_photocredit",
-    "delete_photocredit",
-    "add_section",
-    "change_section",
-    "delete_section",
-    "add_author",
-    "change_author",
-    "view_editorspick",
+    "delete_article", "publish_article", "change_photo", "delete_photo", "add_photocredit",
+    "change_photocredit", "delete_photocredit", "add_section", "change_section", "delete_section",
+    "add_author", "change_author", "view_editorspick",
 ]
 ROLE_PERMISSIONS = {
     "Reporter": _REPORTER,

@@ -7,290 +7,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0002_roles"),
+        ('articles', '0002_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="CurationEvent",
+            name='CurationEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "action",
-                    models.CharField(
-                        choices=[
-                            ("added", "Added"),
-                            ("removed", "Removed"),
-                            ("moved", "Moved"),
-                            ("rescheduled", "Changed times"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("detail", models.CharField(blank=True, max_length=300)),
-                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('action', models.CharField(choices=[('added', 'Added'), ('removed', 'Removed'), ('moved', 'Moved'), ('rescheduled', 'Changed times')], max_length=16)),
+                ('detail', models.CharField(blank=True, max_length=300)),
+                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
             ],
             options={
-                "ordering": ["-created_at", "-pk"],
+                'ordering': ['-created_at', '-pk'],
             },
         ),
         migrations.CreateModel(
-            name="EditingPresence",
+            name='EditingPresence',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('seen_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
         migrations.AddField(
-            model_name="article",
-            name="expire_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="Taken down at this time, if set.",
-                null=True,
-                verbose_name="take down at",
-            ),
+            model_name='article',
+            name='expire_at',
+            field=models.DateTimeField(blank=True, help_text='Taken down at this time, if set.', null=True, verbose_name='take down at'),
         ),
         migrations.AddField(
-            model_name="article",
-            name="has_unpublished_changes",
+            model_name='article',
+            name='has_unpublished_changes',
             field=models.BooleanField(default=False, editable=False),
         ),
         migrations.AddField(
-            model_name="article",
-            name="publish_at",
-            field=models.DateTimeField(
-                blank=True,
-                help_text="Goes live at this time (site time zone) once approved; empty means on publish.",
-                null=True,
-                verbose_name="embargo until",
-            ),
+            model_name='article',
+            name='publish_at',
+            field=models.DateTimeField(blank=True, help_text='Goes live at this time (site time zone) once approved; empty means on publish.', null=True, verbose_name='embargo until'),
         ),
         migrations.AddField(
-            model_name="workflowevent",
-            name="action",
+            model_name='workflowevent',
+            name='action',
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AlterField(
-            model_name="article",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("review", "In review"),
-                    ("scheduled", "Scheduled"),
-                    ("published", "Published"),
-                    ("updated", "Updated"),
-                ],
-                default="draft",
-                editable=False,
-                max_length=16,
-            ),
+            model_name='article',
+            name='status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('updated', 'Updated')], default='draft', editable=False, max_length=16),
         ),
         migrations.AlterField(
-            model_name="workflowevent",
-            name="from_status",
-            field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("review", "In review"),
-                    ("scheduled", "Scheduled"),
-                    ("published", "Published"),
-                    ("updated", "Updated"),
-                ],
-                max_length=16,
-            ),
+            model_name='workflowevent',
+            name='from_status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('updated', 'Updated')], max_length=16),
         ),
         migrations.AlterField(
-            model_name="workflowevent",
-            name="to_status",
-            field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("review", "In review"),
-                    ("scheduled", "Scheduled"),
-                    ("published", "Published"),
-                    ("updated", "Updated"),
-                ],
-                max_length=16,
-            ),
+            model_name='workflowevent',
+            name='to_status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('updated', 'Updated')], max_length=16),
         ),
         migrations.CreateModel(
-            name="ArticleRevision",
+            name='ArticleRevision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("number", models.PositiveIntegerField()),
-                ("content", models.JSONField()),
-                ("article_version", models.PositiveIntegerField()),
-                ("message", models.CharField(blank=True, max_length=300)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                ("correction_note", models.TextField(blank=True)),
-                ("minor", models.BooleanField(default=False)),
-                (
-                    "article",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="articles.article",
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('number', models.PositiveIntegerField()),
+                ('content', models.JSONField()),
+                ('article_version', models.PositiveIntegerField()),
+                ('message', models.CharField(blank=True, max_length=300)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('correction_note', models.TextField(blank=True)),
+                ('minor', models.BooleanField(default=False)),
+                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='articles.article')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-number"],
-                "get_latest_by": "number",
+                'ordering': ['-number'],
+                'get_latest_by': 'number',
             },
         ),
         migrations.AddField(
-            model_name="article",
-            name="latest_revision",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="articles.articlerevision",
-            ),
+            model_name='article',
+            name='latest_revision',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.articlerevision'),
         ),
         migrations.AddField(
-            model_name="article",
-            name="live_revision",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="articles.articlerevision",
-            ),
+            model_name='article',
+            name='live_revision',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.articlerevision'),
         ),
         migrations.AddField(
-            model_name="article",
-            name="submitted_revision",
-            field=models.ForeignKey(
-                blank=True,
-                editable=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="articles.articlerevision",
-            ),
+            model_name='article',
+            name='submitted_revision',
+            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.articlerevision'),
         ),
         migrations.AddField(
-            model_name="workflowevent",
-            name="revision",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="events",
-                to="articles.articlerevision",
-            ),
+            model_name='workflowevent',
+            name='revision',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='articles.articlerevision'),
         ),
         migrations.AddConstraint(
-            model_name="article",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "scheduled"), _negated=True),
-                    ("publish_at__isnull", False),
-                    _connector="OR",
-                ),
-                name="article_scheduled_has_publish_at",
-                violation_error_message="A scheduled article must have a publication time.",
-            ),
+            model_name='article',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'scheduled'), _negated=True), ('publish_at__isnull', False), _connector='OR'), name='article_scheduled_has_publish_at', violation_error_message='A scheduled article must have a publication time.'),
         ),
         migrations.AddConstraint(
-            model_name="article",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("publish_at__isnull", True),
-                    ("expire_at__isnull", True),
-                    ("expire_at__gt", models.F("publish_at")),
-                    _connector="OR",
-                ),
-                name="article_expires_after_publication",
-                violation_error_message="A story must be taken down after it goes live.",
-            ),
+            model_name='article',
+            constraint=models.CheckConstraint(condition=models.Q(('publish_at__isnull', True), ('expire_at__isnull', True), ('expire_at__gt', models.F('publish_at')), _connector='OR'), name='article_expires_after_publication', violation_error_message='A story must be taken down after it goes live.'),
         ),
         migrations.AddField(
-            model_name="curationevent",
-            name="actor",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='curationevent',
+            name='actor',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="curationevent",
-            name="article",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="articles.article",
-            ),
+            model_name='curationevent',
+            name='article',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.article'),
         ),
         migrations.AddField(
-            model_name="curationevent",
-            name="section",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="articles.section",
-            ),
+            model_name='curationevent',
+            name='section',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.section'),
         ),
         migrations.AddField(
-            model_name="editingpresence",
-            name="article",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="presences", to="articles.article"
-            ),
+            model_name='editingpresence',
+            name='article',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presences', to='articles.article'),
         ),
         migrations.AddField(
-            model_name="editingpresence",
-            name="user",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
+            model_name='editingpresence',
+            name='user',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddConstraint(
-            model_name="articlerevision",
-            constraint=models.UniqueConstraint(fields=("article", "number"), name="revision_number_once"),
+            model_name='articlerevision',
+            constraint=models.UniqueConstraint(fields=('article', 'number'), name='revision_number_once'),
         ),
         migrations.AddConstraint(
-            model_name="editingpresence",
-            constraint=models.UniqueConstraint(fields=("article", "user"), name="presence_once_per_user"),
+            model_name='editingpresence',
+            constraint=models.UniqueConstraint(fields=('article', 'user'), name='presence_once_per_user'),
         ),
     ]

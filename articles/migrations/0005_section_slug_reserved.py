@@ -6,16 +6,15 @@ import articles.validators
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0004_sync_roles"),
+        ('articles', '0004_sync_roles'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="section",
-            name="slug",
-            field=models.SlugField(
-                max_length=80, unique=True, validators=[articles.validators.validate_section_slug]
-            ),
+            model_name='section',
+            name='slug',
+            field=models.SlugField(max_length=80, unique=True, validators=[articles.validators.validate_section_slug]),
         ),
     ]

@@ -9,64 +9,35 @@ import articles.validators
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0005_section_slug_reserved"),
+        ('articles', '0005_section_slug_reserved'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="photo",
-            name="focal_x",
-            field=models.FloatField(
-                default=0.5,
-                validators=[
-                    django.core.validators.MinValueValidator(0),
-                    django.core.validators.MaxValueValidator(1),
-                ],
-            ),
+            model_name='photo',
+            name='focal_x',
+            field=models.FloatField(default=0.5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)]),
         ),
         migrations.AddField(
-            model_name="photo",
-            name="focal_y",
-            field=models.FloatField(
-                default=0.5,
-                validators=[
-                    django.core.validators.MinValueValidator(0),
-                    django.core.validators.MaxValueValidator(1),
-                ],
-            ),
+            model_name='photo',
+            name='focal_y',
+            field=models.FloatField(default=0.5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)]),
         ),
         migrations.AddField(
-            model_name="photo",
-            name="original",
-            field=models.FileField(
-                blank=True,
-                editable=False,
-                help_text="The file as uploaded, kept privately for re-cropping.",
-                storage=articles.models.originals_storage,
-                upload_to="originals/%Y/%m/",
-            ),
+            model_name='photo',
+            name='original',
+            field=models.FileField(blank=True, editable=False, help_text='The file as uploaded, kept privately for re-cropping.', storage=articles.models.originals_storage, upload_to='originals/%Y/%m/'),
         ),
         migrations.AlterField(
-            model_name="photo",
-            name="image",
-            field=models.ImageField(
-                height_field="height",
-                help_text="The served image: orientation applied, private metadata (GPS, camera) removed.",
-                upload_to="photos/%Y/%m/",
-                validators=[articles.validators.validate_image_content],
-                width_field="width",
-            ),
+            model_name='photo',
+            name='image',
+            field=models.ImageField(height_field='height', help_text='The served image: orientation applied, private metadata (GPS, camera) removed.', upload_to='photos/%Y/%m/', validators=[articles.validators.validate_image_content], width_field='width'),
         ),
         migrations.AddConstraint(
-            model_name="photo",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("focal_x__gte", 0), ("focal_x__lte", 1), ("focal_y__gte", 0), ("focal_y__lte", 1)
-                ),
-                name="photo_focal_point_inside",
-                violation_error_message="The focal point must be inside the photo.",
-            ),
+            model_name='photo',
+            constraint=models.CheckConstraint(condition=models.Q(('focal_x__gte', 0), ('focal_x__lte', 1), ('focal_y__gte', 0), ('focal_y__lte', 1)), name='photo_focal_point_inside', violation_error_message='The focal point must be inside the photo.'),
         ),
     ]

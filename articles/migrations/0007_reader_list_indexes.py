@@ -5,26 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0006_photo_original_focal_point"),
+        ('articles', '0006_photo_original_focal_point'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                condition=models.Q(("status__in", ["scheduled", "published", "updated"])),
-                fields=["-written_at", "-id"],
-                name="article_live_newest",
-            ),
+            model_name='article',
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'published', 'updated'])), fields=['-written_at', '-id'], name='article_live_newest'),
         ),
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                condition=models.Q(("status__in", ["scheduled", "published", "updated"])),
-                fields=["section", "-written_at", "-id"],
-                name="article_live_section_newest",
-            ),
+            model_name='article',
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'published', 'updated'])), fields=['section', '-written_at', '-id'], name='article_live_section_newest'),
         ),
     ]

@@ -14,50 +14,31 @@ def keep_headlines(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0008_section_pages_covering_index"),
+        ('articles', '0008_section_pages_covering_index'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="workflowevent",
-            name="headline",
+            model_name='workflowevent',
+            name='headline',
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name="articlerevision",
-            name="article",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="revisions",
-                to="articles.article",
-            ),
+            model_name='articlerevision',
+            name='article',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='revisions', to='articles.article'),
         ),
         migrations.AlterField(
-            model_name="workflowevent",
-            name="article",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="articles.article",
-            ),
+            model_name='workflowevent',
+            name='article',
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='articles.article'),
         ),
         migrations.AlterField(
-            model_name="workflowevent",
-            name="to_status",
-            field=models.CharField(
-                choices=[
-                    ("draft", "Draft"),
-                    ("review", "In review"),
-                    ("scheduled", "Scheduled"),
-                    ("published", "Published"),
-                    ("updated", "Updated"),
-                    ("deleted", "Deleted"),
-                ],
-                max_length=16,
-            ),
+            model_name='workflowevent',
+            name='to_status',
+            field=models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('scheduled', 'Scheduled'), ('published', 'Published'), ('updated', 'Updated'), ('deleted', 'Deleted')], max_length=16),
         ),
         migrations.RunPython(keep_headlines, migrations.RunPython.noop),
     ]

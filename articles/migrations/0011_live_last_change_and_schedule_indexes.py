@@ -6,41 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("articles", "0010_search_index"),
+        ('articles', '0010_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                models.OrderBy(
-                    django.db.models.functions.comparison.Coalesce("updated_at", "written_at"),
-                    descending=True,
-                ),
-                condition=models.Q(("status__in", ["scheduled", "published", "updated"])),
-                name="article_live_last_change",
-            ),
+            model_name='article',
+            index=models.Index(models.OrderBy(django.db.models.functions.comparison.Coalesce('updated_at', 'written_at'), descending=True), condition=models.Q(('status__in', ['scheduled', 'published', 'updated'])), name='article_live_last_change'),
         ),
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                condition=models.Q(
-                    ("status__in", ["scheduled", "published", "updated"]), ("publish_at__isnull", False)
-                ),
-                fields=["publish_at"],
-                name="article_embargoes",
-            ),
+            model_name='article',
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'published', 'updated']), ('publish_at__isnull', False)), fields=['publish_at'], name='article_embargoes'),
         ),
         migrations.AddIndex(
-            model_name="article",
-            index=models.Index(
-                condition=models.Q(
-                    ("status__in", ["scheduled", "published", "updated"]), ("expire_at__isnull", False)
-                ),
-                fields=["expire_at"],
-                name="article_take_downs",
-            ),
+            model_name='article',
+            index=models.Index(condition=models.Q(('status__in', ['scheduled', 'published', 'updated']), ('expire_at__isnull', False)), fields=['expire_at'], name='article_take_downs'),
         ),
     ]

@@ -165,3 +165,4 @@ def test_responses_that_handed_out_a_csrf_token_are_never_compressed():
 
     assert "Content-Encoding" not in response
     assert b"<form>" in response.content
+
