@@ -11,6 +11,7 @@ a month with Django's date-based views (articles/views.py).
 """
 
 import datetime
+import json
 
 from django.conf import settings
 from django.db.models import (
@@ -29,7 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from articles import search
+from articles import cards, search
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -108,36 +109,126 @@ def article_list(*, section=None, author=None, topic=None):
     return _cards(articles.newest_first())
 
 
-def newest_stories(*, limit):
-    """The ``limit`` newest published stories as cards (the front page's top, secondary and Latest)."""
-    return list(article_list()[:limit])
+def card_list(articles):
+    """
+    ``articles`` (a queryset of stories, ordered and sliced as it is to be shown) as
+    ``cards.Card`` objects, in one flat query: what a card shows, without model instances.
+    """
+    return cards.cards_from_rows(articles.values(*cards.CARD_FIELDS))
+
+
+def cards_by_id(ids, *, now=None):
+    """``{id: card}`` of the published stories among ``ids``, in one query."""
+    if not ids:
+        return {}
+    # No order: the default one (the desk's) would only sort them for nothing.
+    stories = Article.objects.published(now=now).filter(pk__in=ids).order_by()
+    return {card.pk: card for card in card_list(stories)}
+
+
+def newest_story_ids(*, limit, now=None):
+    """The ids of the ``limit`` newest published stories: a walk of the ``article_live_newest`` index."""
+    return list(Article.objects.published(now=now).newest_first().values_list("pk", flat=True)[:limit])
+
+
+class _IdList(Subquery):
+    """
+    The ids a one-column subquery yields, as one value of the outer row: ``ARRAY(...)`` on
+    PostgreSQL, a JSON array on SQLite (``_ids`` reads either). The subquery is planned once
+    and run for each outer row (a correlated index probe).
+    """
+
+    template = "ARRAY(%(subquery)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        [column] = self.query.values_select  # the subquery's one column, by its name there
+        template = f"(SELECT json_group_array({connection.ops.quote_name(column)}) FROM (%(subquery)s))"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _ids(value):
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def sections_with_newest(*, per_section, now=None):
+    """
+    Every section in menu order, each with ``newest_ids``: the ids of its ``per_section``
+    newest published stories, newest first, in one query (one newest-first probe of the
+    ``article_live_section_pages`` index per section, never a sort of them all). The ids keep
+    the subquery's order (PostgreSQL's ``ARRAY(SELECT ... ORDER BY)``, SQLite's
+    ``json_group_array`` over an ordered subquery).
+    """
+    newest = (
+        Article.objects.published(now=now)
+        .filter(section=OuterRef("pk"))
+        .newest_first()
+        .values("pk")[:per_section]
+    )
+    sections = list(section_list().annotate(newest_ids=_IdList(newest)))
+    for section in sections:
+        section.newest_ids = _ids(section.newest_ids)
+    return sections
 
 
 def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
     """
-    The newest ``per_section`` published stories of every section, in two queries (the sections,
-    then the stories: one small newest-first index walk per section, never a sort of them all).
+    The newest ``per_section`` published stories of every section, as cards, in two queries
+    (``sections_with_newest``, then the cards).
 
-    Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
-    are left out. ``exclude`` (articles) keeps the home page's top and secondary stories from
-    appearing twice.
+    Returns ``[(section, [card, ...]), ...]`` in menu order; sections with nothing published
+    are left out. ``exclude`` (stories or their cards) keeps the home page's top and secondary
+    stories from appearing twice.
     """
-    sections = list(section_list())
-    if not sections:
-        return []
-    published = Article.objects.published(now=timezone.now())
-    if exclude:
-        published = published.exclude(pk__in=[article.pk for article in exclude])
-    newest = _any_of(
-        *(published.filter(section=section).newest_first().values("pk")[:per_section] for section in sections)
+    now = timezone.now()
+    excluded = {story.pk for story in exclude}
+    sections = _sections_shown(per_section=per_section, excluded=excluded, now=now)
+    found = cards_by_id([pk for section in sections for pk in section.newest_ids], now=now)
+    return _section_blocks(sections, found)
+
+
+def _sections_shown(*, per_section, excluded, now):
+    """
+    ``sections_with_newest``, each section's ``newest_ids`` cut to the ``per_section`` newest
+    that are not ``excluded``: it reads as many more as are excluded (they can only be among
+    the newest).
+    """
+    sections = sections_with_newest(per_section=per_section + len(excluded), now=now)
+    for section in sections:
+        section.newest_ids = [pk for pk in section.newest_ids if pk not in excluded][:per_section]
+    return sections
+
+
+def _section_blocks(sections, found):
+    """``[(section, [card, ...])]`` of ``sections`` whose newest ids are among the ``found`` cards."""
+    blocks = []
+    for section in sections:
+        shown = [found[pk] for pk in section.newest_ids if pk in found]
+        if shown:
+            blocks.append((section, shown))
+    return blocks
+
+
+def front_page(*, newest, lead, per_section=HOME_STORIES_PER_SECTION):
+    """
+    The stories of the front page, as cards, in four queries whatever their number: the
+    site-wide Editor's Pick's ids, the ``newest`` newest stories' ids (with room for the picked
+    ones), each section's newest ids, then every card at once.
+
+    Returns ``(newest, picks, section_blocks)``: the newest stories (``newest`` plus as many as
+    there are picks, newest first), the picks in their order, and ``latest_by_section``'s
+    blocks without the ``lead`` newest stories.
+    """
+    now = timezone.now()
+    pick_ids = site_pick_ids(now=now)
+    newest_ids = newest_story_ids(limit=newest + len(pick_ids), now=now)
+    sections = _sections_shown(per_section=per_section, excluded=set(newest_ids[:lead]), now=now)
+    section_ids = [pk for section in sections for pk in section.newest_ids]
+    found = cards_by_id({*pick_ids, *newest_ids, *section_ids}, now=now)
+    return (
+        [found[pk] for pk in newest_ids if pk in found],
+        [found[pk] for pk in pick_ids if pk in found],
+        _section_blocks(sections, found),
     )
-    articles = _cards(published.filter(pk__in=newest)).order_by(
-        "section__position", "section__name", "-written_at", "-pk"
-    )
-    blocks = {}
-    for article in articles:
-        blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
-    return list(blocks.values())
 
 
 def _topic_ids_text():
@@ -373,6 +464,19 @@ def _pick_choice(values, limit):
 
 
 _picked_ids = CompiledQuery(_pick_choice, section=int, exclude=int, now=datetime.datetime)
+
+
+def site_pick_ids(*, now=None, limit=None):
+    """
+    The site-wide Editor's Pick (``editors_picks()`` without a section) as story ids in their
+    order, at most ``limit`` (default ``settings.NEWSROOM_PICKS_LIMIT``): picks on display now,
+    of published stories (``EditorsPick.objects.showing()``). A story is in that list once.
+    """
+    limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
+    if limit <= 0:
+        return []
+    picks = EditorsPick.objects.showing(now=now).filter(section__isnull=True).order_by("position", "pk")
+    return list(picks.values_list("article_id", flat=True)[:limit])
 
 
 # How many stories a feed carries, newest first.

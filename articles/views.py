@@ -37,23 +37,40 @@ class IdPaginator(Paginator):
     Fetches a page as "the rows whose ids are on it": the database walks the list's index for
     the page's ids alone (an index-only scan, even 40,000 rows deep), then reads twenty rows by
     primary key, instead of building and skipping every full row before the page.
+
+    The walk starts from the nearer end of the list: page 2,000 of 2,400 is found by skipping
+    the 8,000 oldest stories, not the 40,000 newest (the order must be total, as
+    ``newest_first`` is, so that it reverses exactly).
     """
 
-    def _get_page(self, object_list, number, paginator):
-        if isinstance(object_list, QuerySet):
-            object_list = self.object_list.filter(pk__in=object_list.values("pk"))
-        return super()._get_page(object_list, number, paginator)
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if not isinstance(self.object_list, QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        ids = self.object_list.values("pk")
+        if bottom > self.count - top:
+            ids = ids.reverse()[self.count - top : self.count - bottom]
+        else:
+            ids = ids[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 def paginate(request, articles, per_page=STORIES_PER_PAGE):
     """
-    The ``?page=N`` page of ``articles``. A page that is not a number or out of range is a 404.
+    The ``?page=N`` page of ``articles``, its stories as cards (``selectors.card_list``). A page
+    that is not a number or out of range is a 404.
     """
     paginator = IdPaginator(articles, per_page)
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
+    page_obj.object_list = selectors.card_list(page_obj.object_list)
+    return page_obj
 
 
 # The front page as a broadcaster lays it out: the top story with secondary stories beside it,
@@ -67,26 +84,28 @@ HOME_LATEST_AT_LEAST = 3
 @uses_params()
 def home(request):
     """
-    The front page. Context: ``top_story``, ``secondary_stories`` (the next newest), ``picks``
-    (the site-wide Editor's Pick), ``latest`` (newer stories not picked, more when the picks are
-    few) and ``section_blocks`` (each section's latest, leaving out the top and secondary ones).
+    The front page, its stories as cards (``articles.cards``). Context: ``top_story``,
+    ``secondary_stories`` (the next newest), ``picks`` (the site-wide Editor's Pick), ``latest``
+    (newer stories not picked, more when the picks are few) and ``section_blocks`` (each
+    section's latest, leaving out the top and secondary ones).
     """
-    picks = selectors.editors_picks()
     lead_count = 1 + HOME_SECONDARY_STORIES
-    # One query for the top, the secondary and the Latest stories, with room for the picked
-    # ones that Latest leaves out.
-    newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
+    # The top, the secondary and the Latest stories, with room for the picked ones that Latest
+    # leaves out; the section blocks leave out the top and secondary ones.
+    newest, picks, section_blocks = selectors.front_page(
+        newest=lead_count + HOME_SIDE_STORIES, lead=lead_count
+    )
     lead, rest = newest[:lead_count], newest[lead_count:]
     # A picked story already at the top is not listed again beside it.
-    picks = [article for article in picks if article not in lead]
-    picked = {article.pk for article in picks}
+    picks = [card for card in picks if card not in lead]
+    picked = {card.pk for card in picks}
     latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
         "top_story": lead[0] if lead else None,
         "secondary_stories": lead[1:],
         "picks": picks,
-        "latest": [article for article in rest if article.pk not in picked][:latest_count],
-        "section_blocks": selectors.latest_by_section(exclude=lead),
+        "latest": [card for card in rest if card.pk not in picked][:latest_count],
+        "section_blocks": section_blocks,
     }
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 

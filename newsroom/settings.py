@@ -252,6 +252,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The story cards of list pages (templates/jinja2/, articles/jinja2.py): sixty to a page.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "articles.jinja2.environment"},
+    },
 ]
 
 # Databases: one URL. The embedded default is a SQLite file under the git-ignored var/.

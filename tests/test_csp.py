@@ -272,7 +272,7 @@ def test_the_500_page_styles_carry_the_nonce_of_its_own_header(client, monkeypat
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "newest_stories", broken)
+    monkeypatch.setattr(selectors, "front_page", broken)
     client.raise_request_exception = False
 
     response = client.get("/")

@@ -162,6 +162,9 @@ def test_picture_markup_follows_every_change_to_the_photo():
     assert before != moved and "-100-900-" in moved and "-100-900-" not in before
     assert 'alt="After"' in relabelled and 'alt="Before"' in moved
     assert render() == relabelled
+    # A box chosen for the crop and made: its files, not those around the focal point.
+    photo.renditions_crop_boxes = {**photo.renditions_crop_boxes, "1x1": [100, 0, 900, 900]}
+    assert "1x1-box-100-0-900-900-" in render()
 
 
 # --- Photos in the body -----------------------------------------------------------------------

@@ -56,19 +56,19 @@ def test_article_list_filters_by_author():
 # --- home ------------------------------------------------------------------------------------
 
 
-def test_newest_stories_are_the_newest_published():
+def test_newest_story_ids_are_the_newest_published():
     oldest = PublishedArticleFactory(written_at=at(1))
     newest = PublishedArticleFactory(written_at=at(5))
     middle = PublishedArticleFactory(written_at=at(3))
     ArticleFactory()
 
-    assert selectors.newest_stories(limit=2) == [newest, middle]
-    assert selectors.newest_stories(limit=5) == [newest, middle, oldest]
+    assert selectors.newest_story_ids(limit=2) == [newest.pk, middle.pk]
+    assert selectors.newest_story_ids(limit=5) == [newest.pk, middle.pk, oldest.pk]
 
 
-def test_newest_stories_empty_when_nothing_is_published():
+def test_newest_story_ids_empty_when_nothing_is_published():
     ArticleFactory()
-    assert selectors.newest_stories(limit=4) == []
+    assert selectors.newest_story_ids(limit=4) == []
 
 
 def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
@@ -84,6 +84,41 @@ def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
     assert [section for section, _ in blocks] == [politics, economy]
     assert blocks[0][1] == politics_stories[-3:-6:-1]
     assert blocks[1][1] == [economy_story]
+
+
+def test_sections_with_newest_lists_each_sections_newest_ids_in_one_query(django_assert_num_queries):
+    politics = SectionFactory(position=1)
+    empty = SectionFactory(position=2)
+    stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 5)]
+    unpublish(stories[-1])
+
+    with django_assert_num_queries(1):
+        sections = selectors.sections_with_newest(per_section=2)
+
+    assert [(section, section.newest_ids) for section in sections] == [
+        (politics, [stories[2].pk, stories[1].pk]),
+        (empty, []),
+    ]
+
+
+def test_front_page_reads_newest_picks_and_section_blocks_in_four_queries(django_assert_num_queries):
+    politics, economy = SectionFactory(position=1), SectionFactory(position=2)
+    newest = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(10, 4, -1)]
+    old_economy = PublishedArticleFactory(section=economy, written_at=at(1))
+    picked = [PublishedArticleFactory(section=economy, written_at=at(2)), newest[0]]
+    for position, story in enumerate(picked):
+        EditorsPickFactory(article=story, position=position)
+    withdrawn_pick = EditorsPickFactory(article=PublishedArticleFactory(written_at=at(3)), position=9).article
+    unpublish(withdrawn_pick)
+
+    with django_assert_num_queries(4):
+        stories, picks, blocks = selectors.front_page(newest=3, lead=2, per_section=2)
+
+    # Room for the picks among the newest; the picks in their order, never an unpublished one.
+    assert stories == newest[:5]
+    assert picks == picked
+    # The blocks leave out the two lead stories.
+    assert blocks == [(politics, newest[2:4]), (economy, [picked[0], old_economy])]
 
 
 # --- article detail --------------------------------------------------------------------------
