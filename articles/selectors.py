@@ -11,6 +11,7 @@ a month with Django's date-based views (articles/views.py).
 """
 
 import datetime
+import json
 
 from django.conf import settings
 from django.db.models import (
@@ -25,12 +26,11 @@ from django.db.models import (
     StringAgg,
     Subquery,
     Value,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from articles import search
+from articles import cards, search
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -42,6 +42,7 @@ from articles.models import (
     Section,
     Topic,
 )
+from ops.compiled import CompiledQuery
 
 ArticleTopic = Article.topics.through
 
@@ -108,36 +109,126 @@ def article_list(*, section=None, author=None, topic=None):
     return _cards(articles.newest_first())
 
 
-def newest_stories(*, limit):
-    """The ``limit`` newest published stories as cards (the front page's top, secondary and Latest)."""
-    return list(article_list()[:limit])
+def card_list(articles):
+    """
+    ``articles`` (a queryset of stories, ordered and sliced as it is to be shown) as
+    ``cards.Card`` objects, in one flat query: what a card shows, without model instances.
+    """
+    return cards.cards_from_rows(articles.values(*cards.CARD_FIELDS))
+
+
+def cards_by_id(ids, *, now=None):
+    """``{id: card}`` of the published stories among ``ids``, in one query."""
+    if not ids:
+        return {}
+    # No order: the default one (the desk's) would only sort them for nothing.
+    stories = Article.objects.published(now=now).filter(pk__in=ids).order_by()
+    return {card.pk: card for card in card_list(stories)}
+
+
+def newest_story_ids(*, limit, now=None):
+    """The ids of the ``limit`` newest published stories: a walk of the ``article_live_newest`` index."""
+    return list(Article.objects.published(now=now).newest_first().values_list("pk", flat=True)[:limit])
+
+
+class _IdList(Subquery):
+    """
+    The ids a one-column subquery yields, as one value of the outer row: ``ARRAY(...)`` on
+    PostgreSQL, a JSON array on SQLite (``_ids`` reads either). The subquery is planned once
+    and run for each outer row (a correlated index probe).
+    """
+
+    template = "ARRAY(%(subquery)s)"
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        [column] = self.query.values_select  # the subquery's one column, by its name there
+        template = f"(SELECT json_group_array({connection.ops.quote_name(column)}) FROM (%(subquery)s))"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
+
+
+def _ids(value):
+    return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+def sections_with_newest(*, per_section, now=None):
+    """
+    Every section in menu order, each with ``newest_ids``: the ids of its ``per_section``
+    newest published stories, newest first, in one query (one newest-first probe of the
+    ``article_live_section_pages`` index per section, never a sort of them all). The ids keep
+    the subquery's order (PostgreSQL's ``ARRAY(SELECT ... ORDER BY)``, SQLite's
+    ``json_group_array`` over an ordered subquery).
+    """
+    newest = (
+        Article.objects.published(now=now)
+        .filter(section=OuterRef("pk"))
+        .newest_first()
+        .values("pk")[:per_section]
+    )
+    sections = list(section_list().annotate(newest_ids=_IdList(newest)))
+    for section in sections:
+        section.newest_ids = _ids(section.newest_ids)
+    return sections
 
 
 def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
     """
-    The newest ``per_section`` published stories of every section, in two queries (the sections,
-    then the stories: one small newest-first index walk per section, never a sort of them all).
+    The newest ``per_section`` published stories of every section, as cards, in two queries
+    (``sections_with_newest``, then the cards).
 
-    Returns ``[(section, [article, ...]), ...]`` in menu order; sections with nothing published
-    are left out. ``exclude`` (articles) keeps the home page's top and secondary stories from
-    appearing twice.
+    Returns ``[(section, [card, ...]), ...]`` in menu order; sections with nothing published
+    are left out. ``exclude`` (stories or their cards) keeps the home page's top and secondary
+    stories from appearing twice.
     """
-    sections = list(section_list())
-    if not sections:
-        return []
-    published = Article.objects.published(now=timezone.now())
-    if exclude:
-        published = published.exclude(pk__in=[article.pk for article in exclude])
-    newest = _any_of(
-        *(published.filter(section=section).newest_first().values("pk")[:per_section] for section in sections)
+    now = timezone.now()
+    excluded = {story.pk for story in exclude}
+    sections = _sections_shown(per_section=per_section, excluded=excluded, now=now)
+    found = cards_by_id([pk for section in sections for pk in section.newest_ids], now=now)
+    return _section_blocks(sections, found)
+
+
+def _sections_shown(*, per_section, excluded, now):
+    """
+    ``sections_with_newest``, each section's ``newest_ids`` cut to the ``per_section`` newest
+    that are not ``excluded``: it reads as many more as are excluded (they can only be among
+    the newest).
+    """
+    sections = sections_with_newest(per_section=per_section + len(excluded), now=now)
+    for section in sections:
+        section.newest_ids = [pk for pk in section.newest_ids if pk not in excluded][:per_section]
+    return sections
+
+
+def _section_blocks(sections, found):
+    """``[(section, [card, ...])]`` of ``sections`` whose newest ids are among the ``found`` cards."""
+    blocks = []
+    for section in sections:
+        shown = [found[pk] for pk in section.newest_ids if pk in found]
+        if shown:
+            blocks.append((section, shown))
+    return blocks
+
+
+def front_page(*, newest, lead, per_section=HOME_STORIES_PER_SECTION):
+    """
+    The stories of the front page, as cards, in four queries whatever their number: the
+    site-wide Editor's Pick's ids, the ``newest`` newest stories' ids (with room for the picked
+    ones), each section's newest ids, then every card at once.
+
+    Returns ``(newest, picks, section_blocks)``: the newest stories (``newest`` plus as many as
+    there are picks, newest first), the picks in their order, and ``latest_by_section``'s
+    blocks without the ``lead`` newest stories.
+    """
+    now = timezone.now()
+    pick_ids = site_pick_ids(now=now)
+    newest_ids = newest_story_ids(limit=newest + len(pick_ids), now=now)
+    sections = _sections_shown(per_section=per_section, excluded=set(newest_ids[:lead]), now=now)
+    section_ids = [pk for section in sections for pk in section.newest_ids]
+    found = cards_by_id({*pick_ids, *newest_ids, *section_ids}, now=now)
+    return (
+        [found[pk] for pk in newest_ids if pk in found],
+        [found[pk] for pk in pick_ids if pk in found],
+        _section_blocks(sections, found),
     )
-    articles = _cards(published.filter(pk__in=newest)).order_by(
-        "section__position", "section__name", "-written_at", "-pk"
-    )
-    blocks = {}
-    for article in articles:
-        blocks.setdefault(article.section_id, (article.section, []))[1].append(article)
-    return list(blocks.values())
 
 
 def _topic_ids_text():
@@ -155,18 +246,29 @@ def _topic_ids_text():
 def article_detail(*, slug):
     """
     The published story with this slug, or ``None``, with its section, lead photo and credit
-    (what the page's meta tags and address need), its audio, and the ids of its topics
+    (what the page's meta tags and address need), its audio, the ids of its topics
     (``topic_ids``: Related News and the topic links need them, and a story without topics then
-    costs no query for them). Its bylines and corrections are loaded by ``load_story_details``
-    when its text is shown.
+    costs no query for them) and ``has_corrections`` (most stories have none: no query for them
+    either). Its bylines and corrections are loaded by ``load_story_details`` when its text is
+    shown.
     """
-    return (
-        Article.objects.published()
+    found = _article_detail(slug=slug, now=timezone.now())
+    return found[0] if found else None
+
+
+_article_detail = CompiledQuery(
+    lambda values: (
+        Article.objects.published(now=values.now)
         .select_related(*CARD_RELATIONS, "audio")
-        .annotate(topic_ids_text=_topic_ids_text())
-        .filter(slug=slug)
-        .first()
-    )
+        .annotate(
+            topic_ids_text=_topic_ids_text(),
+            has_corrections=Exists(published_corrections().filter(article=OuterRef("pk"))),
+        )
+        .filter(slug=values.slug)[:1]
+    ),
+    slug=str,
+    now=datetime.datetime,
+)
 
 
 def topic_ids(article):
@@ -181,18 +283,28 @@ def load_story_details(article):
     Load what the story's text shows besides its row: its bylines and their authors, in byline
     order, for the sign-off (``Article.sign_off``) and the author links
     (``Article.byline_authors``); its public correction notes, oldest first, as
-    ``article.corrections``; its topics by name as ``article.shown_topics`` (a third query, only
+    ``article.corrections`` (a second query, only for a story that has some, when
+    ``article_detail`` says); its topics by name as ``article.shown_topics`` (a third query, only
     for a story that has topics).
     """
-    prefetch_related_objects(
-        [article],
-        _bylines(),
-        Prefetch("revisions", queryset=published_corrections(), to_attr="corrections"),
-    )
+    if "byline_authors" not in article.__dict__:
+        article.byline_authors = [byline.author for byline in _bylines_of(article=article.pk)]
+    if not hasattr(article, "corrections"):
+        has_corrections = getattr(article, "has_corrections", True)
+        article.corrections = _corrections_of(article=article.pk) if has_corrections else []
     if not hasattr(article, "shown_topics"):
         ids = topic_ids(article)
-        article.shown_topics = list(topic_list().filter(pk__in=ids)) if ids else []
+        article.shown_topics = _topics_by_id(ids=ids) if ids else []
     return article
+
+
+_bylines_of = CompiledQuery(
+    lambda values: ArticleAuthor.objects.filter(article=values.article).select_related("author"), article=int
+)
+_corrections_of = CompiledQuery(
+    lambda values: published_corrections().filter(article=values.article), article=int
+)
+_topics_by_id = CompiledQuery(lambda values: topic_list().filter(pk__in=values.ids), ids=[int])
 
 
 def published_corrections():
@@ -247,27 +359,76 @@ def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
     (``cachetags.for_related_news``). A story not yet live (a preview) fills from the newest.
     """
     topics = topic_ids(article) if topics is None else topics
-    published = Article.objects.published(now=timezone.now()).exclude(pk=article.pk)
-    linked = RelatedArticle.objects.filter(from_article=article).values("to_article")
-    earlier = published
-    if article.written_at is not None:
-        earlier = earlier.filter(written_at__lte=article.written_at)
-    candidates = [linked, earlier.filter(section=article.section_id).newest_first().values("pk")[:limit]]
-    shares_topic = Value(False)
-    if topics:
-        shares_topic = Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic__in=topics))
-        candidates.append(earlier.filter(shares_topic).newest_first().values("pk")[:limit])
-    manual_position = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).values(
-        "position"
-    )[:1]
-    return list(
-        _cards(published)
-        .filter(pk__in=_any_of(*candidates))
-        .annotate(manual_position=Subquery(manual_position), shares_topic=shares_topic)
-        .order_by(F("manual_position").asc(nulls_last=True), F("shares_topic").desc(), "-written_at", "-pk")[
-            :limit
-        ]
+    now = timezone.now()
+    chosen = dict(
+        _related_ids(
+            limit,
+            article=article.pk,
+            section=article.section_id,
+            written_at=article.written_at,
+            topics=sorted(topics),
+            now=now,
+        )
     )
+    related = _cards_in_order(list(chosen), now=now)
+    for story in related:
+        story.manual_position = chosen[story.pk]  # the block's cache tags tell links from the fill
+    return related
+
+
+def _related_choice(values, limit):
+    """``related_news``'s choice: ``(id, manual position)`` of the stories it shows, in order."""
+    published = Article.objects.published(now=values.now).exclude(pk=values.article)
+    linked = RelatedArticle.objects.filter(from_article=values.article).values("to_article")
+    earlier = published
+    if values.written_at is not None:
+        earlier = earlier.filter(written_at__lte=values.written_at)
+    candidates = [linked, earlier.filter(section=values.section).newest_first().values("pk")[:limit]]
+    order = [F("manual_position").asc(nulls_last=True), "-written_at", "-pk"]
+    if values.topics:
+        shares_topic = Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic__in=values.topics))
+        candidates.append(earlier.filter(shares_topic).newest_first().values("pk")[:limit])
+        order.insert(1, shares_topic.desc())
+    manual_position = RelatedArticle.objects.filter(
+        from_article=values.article, to_article=OuterRef("pk")
+    ).values("position")[:1]
+    return (
+        published.filter(pk__in=_any_of(*candidates))
+        .annotate(manual_position=Subquery(manual_position))
+        .order_by(*order)
+        .values_list("pk", "manual_position")[:limit]
+    )
+
+
+_related_ids = CompiledQuery(
+    _related_choice,
+    article=int,
+    section=int,
+    written_at=datetime.datetime,
+    topics=[int],
+    now=datetime.datetime,
+)
+
+
+def _cards_in_order(ids, *, now):
+    """
+    The cards of the stories ``ids`` that ``published()`` shows, in the order of ``ids``.
+
+    A block's stories are chosen by one query of ids and read by this second one: PostgreSQL
+    plans two small queries in a tenth of the time it takes to plan the choice joined to
+    every table a card shows (which it did anew on every render).
+    """
+    if not ids:
+        return []
+    cards = {story.pk: story for story in _cards_by_id(ids=ids, now=now)}
+    return [cards[pk] for pk in ids if pk in cards]
+
+
+_cards_by_id = CompiledQuery(
+    lambda values: _cards(Article.objects.published(now=values.now)).filter(pk__in=values.ids),
+    ids=[int],
+    now=datetime.datetime,
+)
 
 
 def editors_picks(*, section=None, exclude=None, limit=None):
@@ -281,19 +442,41 @@ def editors_picks(*, section=None, exclude=None, limit=None):
     limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
     if limit <= 0:
         return []
-    picks = (
-        EditorsPick.objects.showing(section=section)
-        .select_related(*(f"article__{relation}" for relation in CARD_RELATIONS))
-        .defer(*(f"article__{field}" for field in STORY_TEXT_FIELDS))
+    now = timezone.now()
+    picked = _picked_ids(
+        limit,
+        section=getattr(section, "pk", section),
+        exclude=getattr(exclude, "pk", exclude),
+        now=now,
     )
-    if exclude is not None:
-        picks = picks.exclude(article=exclude)
+    return _cards_in_order(list(dict.fromkeys(picked))[:limit], now=now)
+
+
+def _pick_choice(values, limit):
+    """``editors_picks``'s choice: the ids of the picked stories in order (a story may come twice)."""
+    picks = EditorsPick.objects.showing(section=values.section, now=values.now)
+    if values.exclude is not None:
+        picks = picks.exclude(article=values.exclude)
     # A story is in each list at most once, so twice the limit always yields enough distinct ones.
-    picks = picks.order_by(F("section").asc(nulls_last=True), "position", "pk")[: limit * 2]
-    articles = {}
-    for pick in picks:
-        articles.setdefault(pick.article_id, pick.article)
-    return list(articles.values())[:limit]
+    return picks.order_by(F("section").asc(nulls_last=True), "position", "pk").values_list(
+        "article_id", flat=True
+    )[: limit * 2]
+
+
+_picked_ids = CompiledQuery(_pick_choice, section=int, exclude=int, now=datetime.datetime)
+
+
+def site_pick_ids(*, now=None, limit=None):
+    """
+    The site-wide Editor's Pick (``editors_picks()`` without a section) as story ids in their
+    order, at most ``limit`` (default ``settings.NEWSROOM_PICKS_LIMIT``): picks on display now,
+    of published stories (``EditorsPick.objects.showing()``). A story is in that list once.
+    """
+    limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
+    if limit <= 0:
+        return []
+    picks = EditorsPick.objects.showing(now=now).filter(section__isnull=True).order_by("position", "pk")
+    return list(picks.values_list("article_id", flat=True)[:limit])
 
 
 # How many stories a feed carries, newest first.

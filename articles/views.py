@@ -5,6 +5,9 @@ Every page is the same for every anonymous reader (no session, no CSRF cookie, n
 user), so a shared cache can sit in front of them.
 """
 
+import functools
+
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import InvalidPage, Paginator
@@ -34,23 +37,40 @@ class IdPaginator(Paginator):
     Fetches a page as "the rows whose ids are on it": the database walks the list's index for
     the page's ids alone (an index-only scan, even 40,000 rows deep), then reads twenty rows by
     primary key, instead of building and skipping every full row before the page.
+
+    The walk starts from the nearer end of the list: page 2,000 of 2,400 is found by skipping
+    the 8,000 oldest stories, not the 40,000 newest (the order must be total, as
+    ``newest_first`` is, so that it reverses exactly).
     """
 
-    def _get_page(self, object_list, number, paginator):
-        if isinstance(object_list, QuerySet):
-            object_list = self.object_list.filter(pk__in=object_list.values("pk"))
-        return super()._get_page(object_list, number, paginator)
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if not isinstance(self.object_list, QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        ids = self.object_list.values("pk")
+        if bottom > self.count - top:
+            ids = ids.reverse()[self.count - top : self.count - bottom]
+        else:
+            ids = ids[bottom:top]
+        return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
 def paginate(request, articles, per_page=STORIES_PER_PAGE):
     """
-    The ``?page=N`` page of ``articles``. A page that is not a number or out of range is a 404.
+    The ``?page=N`` page of ``articles``, its stories as cards (``selectors.card_list``). A page
+    that is not a number or out of range is a 404.
     """
     paginator = IdPaginator(articles, per_page)
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
+    page_obj.object_list = selectors.card_list(page_obj.object_list)
+    return page_obj
 
 
 # The front page as a broadcaster lays it out: the top story with secondary stories beside it,
@@ -64,26 +84,28 @@ HOME_LATEST_AT_LEAST = 3
 @uses_params()
 def home(request):
     """
-    The front page. Context: ``top_story``, ``secondary_stories`` (the next newest), ``picks``
-    (the site-wide Editor's Pick), ``latest`` (newer stories not picked, more when the picks are
-    few) and ``section_blocks`` (each section's latest, leaving out the top and secondary ones).
+    The front page, its stories as cards (``articles.cards``). Context: ``top_story``,
+    ``secondary_stories`` (the next newest), ``picks`` (the site-wide Editor's Pick), ``latest``
+    (newer stories not picked, more when the picks are few) and ``section_blocks`` (each
+    section's latest, leaving out the top and secondary ones).
     """
-    picks = selectors.editors_picks()
     lead_count = 1 + HOME_SECONDARY_STORIES
-    # One query for the top, the secondary and the Latest stories, with room for the picked
-    # ones that Latest leaves out.
-    newest = selectors.newest_stories(limit=lead_count + HOME_SIDE_STORIES + len(picks))
+    # The top, the secondary and the Latest stories, with room for the picked ones that Latest
+    # leaves out; the section blocks leave out the top and secondary ones.
+    newest, picks, section_blocks = selectors.front_page(
+        newest=lead_count + HOME_SIDE_STORIES, lead=lead_count
+    )
     lead, rest = newest[:lead_count], newest[lead_count:]
     # A picked story already at the top is not listed again beside it.
-    picks = [article for article in picks if article not in lead]
-    picked = {article.pk for article in picks}
+    picks = [card for card in picks if card not in lead]
+    picked = {card.pk for card in picks}
     latest_count = max(HOME_LATEST_AT_LEAST, HOME_SIDE_STORIES - len(picks))
     context = {
         "top_story": lead[0] if lead else None,
         "secondary_stories": lead[1:],
         "picks": picks,
-        "latest": [article for article in rest if article.pk not in picked][:latest_count],
-        "section_blocks": selectors.latest_by_section(exclude=lead),
+        "latest": [card for card in rest if card.pk not in picked][:latest_count],
+        "section_blocks": section_blocks,
     }
     return tag(render(request, "articles/home.html", context), SITE, LISTING, PICKS)
 
@@ -286,19 +308,23 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    blocks = _article_blocks(article, origin=structured_data.origin_of(request))
+    picks = _SectionPicks(article)
+    blocks = _article_blocks(article, origin=structured_data.origin_of(request), picks=picks)
+    if not pagecache.store.is_on() and picks.include(article):
+        # Nothing is kept: the section's block would be rendered only to be replaced below.
+        blocks["editors_pick"] = _editors_pick(article, picks=picks, without_it=True)
     rendered = dict(zip(blocks, pagecache.cached_blocks(list(blocks.values()), since=since), strict=True))
     if cachetags.article(article.pk) in rendered["editors_pick"][1]:
         # The story is one of its section's picks: its own page lists the others instead.
         [rendered["editors_pick"]] = pagecache.cached_blocks(
-            [_editors_pick(article, without_it=True)], since=since
+            [_editors_pick(article, picks=picks, without_it=True)], since=since
         )
     context = {"article": article, **{name: html for name, (html, _) in rendered.items()}}
     response = render(request, "articles/article.html", context)
     return tag(response, *(block_tag for _, tags in rendered.values() for block_tag in tags))
 
 
-def _article_blocks(article, *, origin, **story_context):
+def _article_blocks(article, *, origin, picks=None, **story_context):
     """
     The blocks of a story's page, by their name in the page's context, each as
     ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
@@ -341,22 +367,48 @@ def _article_blocks(article, *, origin, **story_context):
         "story": (f"story:{article.pk}:{article.version}", story),
         "related_news": (f"related-news:{article.pk}", related_news),
         # The section's picks: a story moved to another section gets the other section's.
-        "editors_pick": _editors_pick(article, without_it=False),
+        "editors_pick": _editors_pick(article, picks=picks or _SectionPicks(article), without_it=False),
     }
 
 
-def _editors_pick(article, *, without_it):
+class _SectionPicks:
+    """
+    The Editor's Pick of a story's section, read once for its page (at the first block that
+    needs it): the section's block lists the first ``NEWSROOM_PICKS_LIMIT``, and when the story
+    is one of them its own block lists the others, from the same query (one more is read for it).
+    """
+
+    def __init__(self, article):
+        self.article = article
+
+    @functools.cached_property
+    def _candidates(self):
+        limit = settings.NEWSROOM_PICKS_LIMIT
+        return selectors.editors_picks(section=self.article.section, limit=limit + 1) if limit > 0 else []
+
+    def include(self, article):
+        """Whether ``article`` is in the section's block."""
+        return any(story.pk == article.pk for story in self.shown(without_it=False))
+
+    def shown(self, *, without_it):
+        candidates = self._candidates
+        if without_it:
+            candidates = [story for story in candidates if story.pk != self.article.pk]
+        return candidates[: settings.NEWSROOM_PICKS_LIMIT]
+
+
+def _editors_pick(article, *, picks, without_it):
     """
     ``(cache name, render)`` of the Editor's Pick block on ``article``'s page: its section's
-    picks, one block shared by every story of the section, so that a change to a picked story
-    renders it once per section rather than once per page; ``without_it``, the block of a story
-    that is itself one of them, which lists the others.
+    picks (``picks``, a ``_SectionPicks``), one block shared by every story of the section, so
+    that a change to a picked story renders it once per section rather than once per page;
+    ``without_it``, the block of a story that is itself one of them, which lists the others.
     """
 
     def editors_pick():
-        picks = selectors.editors_picks(section=article.section, exclude=article if without_it else None)
-        html = render_to_string("includes/picks.html", {"picks": picks})
-        return html, cachetags.for_editors_pick(shown=picks)
+        shown = picks.shown(without_it=without_it)
+        html = render_to_string("includes/picks.html", {"picks": shown})
+        return html, cachetags.for_editors_pick(shown=shown)
 
     if without_it:
         return f"editors-pick:{article.section_id}:{article.pk}", editors_pick
@@ -368,7 +420,8 @@ def _render_preview(request, article, revision, status=200):
     copy = preview.as_published(article, revision)
     story_context = {"is_preview": True, "preview_revision": revision}
     article_blocks = _article_blocks(copy, origin=structured_data.origin_of(request), **story_context)
-    article_blocks["editors_pick"] = _editors_pick(copy, without_it=True)  # never kept: no need to share
+    # Never kept: no need to share.
+    article_blocks["editors_pick"] = _editors_pick(copy, picks=_SectionPicks(copy), without_it=True)
     blocks = {name: render()[0] for name, (_, render) in article_blocks.items()}
     context = {"article": copy, **blocks, **story_context}
     response = render(request, "articles/article.html", context, status=status)

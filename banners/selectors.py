@@ -1,10 +1,13 @@
 """What readers see of the banners: the reads, for the template tag and the page cache."""
 
+import datetime
+
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 
 from articles.models import Article
 from banners.models import Banner
+from ops.compiled import CompiledQuery
 
 
 def banners_in_window(*, section_id=None, now=None):
@@ -13,14 +16,23 @@ def banners_in_window(*, section_id=None, now=None):
     first), with their story and section, each annotated with ``story_visible``: whether
     ``published()`` shows its story (a banner whose story is not is not shown). One query.
     """
-    now = now or timezone.now()
-    scope = Q(section__isnull=True) | Q(section_id=section_id) if section_id else Q(section__isnull=True)
-    visible = Article.objects.published(now=now).filter(pk=OuterRef("article_id"))
-    return list(
-        Banner.objects.filter(scope, starts_at__lte=now, expires_at__gt=now)
+    return _banners_in_window(section=section_id or None, now=now or timezone.now())
+
+
+def _window(values):
+    scope = Q(section__isnull=True)
+    if values.section is not None:
+        scope |= Q(section_id=values.section)
+    visible = Article.objects.published(now=values.now).filter(pk=OuterRef("article_id"))
+    return (
+        Banner.objects.filter(scope, starts_at__lte=values.now, expires_at__gt=values.now)
         .annotate(story_visible=Exists(visible))
         .select_related("article__section")
     )
+
+
+# Built once per process (on every reader page, the query is the same but for its values).
+_banners_in_window = CompiledQuery(_window, section=int, now=datetime.datetime)
 
 
 def next_banner_change(*, now):

@@ -367,7 +367,7 @@ class Processes:
         (VARNISH_PREFIX / "newsroom.vcl").write_text(vcl.replace('.port = "8000";', f'.port = "{backend}";'))
         args = [tool("varnishd"), "-F", "-n", str(VARNISH_PREFIX / "work"), "-T", "none"]
         args += ["-a", VARNISH_URL.removeprefix("http://"), "-f", str(VARNISH_PREFIX / "newsroom.vcl")]
-        args += ["-s", "malloc,1G", "-p", f"vsl_mask={VARNISH_VSL_MASK}"]
+        args += ["-s", "malloc,1G", "-p", "http_gzip_support=off", "-p", f"vsl_mask={VARNISH_VSL_MASK}"]
         if os.geteuid() != 0:
             args += ["-j", "none"]
         process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -7,16 +7,19 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.views.decorators.csp import csp_override
 
 from articles import cachetags
 from articles.models import Article
 from articles.templatetags.reader import datetime_attr
 from live import selectors
 from live.models import LiveCoverage
+from ops.csp import DATA_POLICY
 from pagecache import tag, uses_params
 
 
 @uses_params()
+@csp_override(DATA_POLICY)
 def updates(request, article_pk):
     """
     The newest posts of a published live story as JSON, for the page's script to poll: one

@@ -252,6 +252,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The story cards of list pages (templates/jinja2/, articles/jinja2.py): sixty to a page.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "articles.jinja2.environment"},
+    },
 ]
 
 # Databases: one URL. The embedded default is a SQLite file under the git-ignored var/.
@@ -291,6 +298,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         _database_options["options"] = " ".join(
             filter(None, [_database_options.get("options"), _statement_timeout])
         )
+# The reader queries compiled once per process (ops/compiled.py) run as prepared statements on
+# PostgreSQL, planned once per connection. Turn off (0) behind a pooler in transaction mode
+# that does not keep prepared statements (PgBouncer before 1.21).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME")}
 # A read replica (README, "Read replica"): with DATABASE_REPLICA_URL, anonymous readers' reads go
 # to it and everything else to the primary (ops/dbrouter.py); the same backend and options as the
@@ -333,10 +344,15 @@ if REDIS_URL:
             "BACKEND": "ops.rediscache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "newsroom"),
+            # 2: entries are lz4 since then; a zlib entry of version 1 is never read as one.
+            "VERSION": 2,
             "OPTIONS": {
-                # Kept pages and blocks are HTML, about 45 KB a story page; zlib makes that about
-                # 10 KB for 0.03 ms per hit (0.3 ms per store). Entries stored uncompressed still read.
-                "COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor",
+                # Kept pages and blocks are HTML, a story page about 23 KB as it is, 5 KB in brotli
+                # or gzip, each coding kept. lz4 makes the HTML about a third and undoes that in
+                # about 5 µs a hit; zlib saved a third more memory but took 40 µs on the HTML and
+                # 20 µs on the brotli bytes it could not shrink, a fifth of a hit's whole cost
+                # (bench/RESULTS.md). Entries stored uncompressed still read.
+                "COMPRESSOR": "django_redis.compressors.lz4.Lz4Compressor",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_TIMEOUT,
                 "RETRY_AFTER": REDIS_RETRY_SECONDS,

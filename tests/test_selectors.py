@@ -56,19 +56,19 @@ def test_article_list_filters_by_author():
 # --- home ------------------------------------------------------------------------------------
 
 
-def test_newest_stories_are_the_newest_published():
+def test_newest_story_ids_are_the_newest_published():
     oldest = PublishedArticleFactory(written_at=at(1))
     newest = PublishedArticleFactory(written_at=at(5))
     middle = PublishedArticleFactory(written_at=at(3))
     ArticleFactory()
 
-    assert selectors.newest_stories(limit=2) == [newest, middle]
-    assert selectors.newest_stories(limit=5) == [newest, middle, oldest]
+    assert selectors.newest_story_ids(limit=2) == [newest.pk, middle.pk]
+    assert selectors.newest_story_ids(limit=5) == [newest.pk, middle.pk, oldest.pk]
 
 
-def test_newest_stories_empty_when_nothing_is_published():
+def test_newest_story_ids_empty_when_nothing_is_published():
     ArticleFactory()
-    assert selectors.newest_stories(limit=4) == []
+    assert selectors.newest_story_ids(limit=4) == []
 
 
 def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
@@ -86,6 +86,41 @@ def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
     assert blocks[1][1] == [economy_story]
 
 
+def test_sections_with_newest_lists_each_sections_newest_ids_in_one_query(django_assert_num_queries):
+    politics = SectionFactory(position=1)
+    empty = SectionFactory(position=2)
+    stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 5)]
+    unpublish(stories[-1])
+
+    with django_assert_num_queries(1):
+        sections = selectors.sections_with_newest(per_section=2)
+
+    assert [(section, section.newest_ids) for section in sections] == [
+        (politics, [stories[2].pk, stories[1].pk]),
+        (empty, []),
+    ]
+
+
+def test_front_page_reads_newest_picks_and_section_blocks_in_four_queries(django_assert_num_queries):
+    politics, economy = SectionFactory(position=1), SectionFactory(position=2)
+    newest = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(10, 4, -1)]
+    old_economy = PublishedArticleFactory(section=economy, written_at=at(1))
+    picked = [PublishedArticleFactory(section=economy, written_at=at(2)), newest[0]]
+    for position, story in enumerate(picked):
+        EditorsPickFactory(article=story, position=position)
+    withdrawn_pick = EditorsPickFactory(article=PublishedArticleFactory(written_at=at(3)), position=9).article
+    unpublish(withdrawn_pick)
+
+    with django_assert_num_queries(4):
+        stories, picks, blocks = selectors.front_page(newest=3, lead=2, per_section=2)
+
+    # Room for the picks among the newest; the picks in their order, never an unpublished one.
+    assert stories == newest[:5]
+    assert picks == picked
+    # The blocks leave out the two lead stories.
+    assert blocks == [(politics, newest[2:4]), (economy, [picked[0], old_economy])]
+
+
 # --- article detail --------------------------------------------------------------------------
 
 
@@ -99,16 +134,27 @@ def test_article_detail_only_finds_published_stories():
     assert selectors.article_detail(slug=live.slug) == live
 
 
-def test_story_details_load_authors_in_byline_order_in_two_queries(django_assert_num_queries):
+def test_story_details_load_authors_in_byline_order_in_one_query(django_assert_num_queries):
     zed, abe = AuthorFactory(name="Zed Zulu"), AuthorFactory(name="Abe Alpha")
     article = PublishedArticleFactory(authors=[zed, abe])
     found = selectors.article_detail(slug=article.slug)
 
-    with django_assert_num_queries(2):  # bylines with their authors, correction notes
+    with django_assert_num_queries(1):  # bylines with their authors; the story's row said no corrections
         selectors.load_story_details(found)
         assert found.byline_authors == [zed, abe]
         assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
         assert found.corrections == []
+
+
+def test_story_details_read_the_corrections_of_a_story_that_has_some(django_assert_num_queries):
+    editor = EditorFactory()
+    article = PublishedArticleFactory()
+    workflow.publish_update(article=article, user=editor, minor=False, correction="The vote was on Tuesday.")
+    found = selectors.article_detail(slug=article.slug)
+
+    with django_assert_num_queries(2):  # bylines, correction notes
+        selectors.load_story_details(found)
+    assert [note.correction_note for note in found.corrections] == ["The vote was on Tuesday."]
 
 
 def test_article_was_published_tells_withdrawn_from_never_published():
@@ -184,6 +230,26 @@ def test_related_news_never_the_story_itself_nor_unpublished_nor_twice():
     related = selectors.related_news(article=article)
 
     assert related == [manual_same_section]
+
+
+def test_related_news_and_picks_ask_published_at_each_render(monkeypatch):
+    # Their SQL is built once per process; the clock is still read at each render, so a story
+    # whose take-down time passes leaves both blocks at once, and its place is filled.
+    section = SectionFactory()
+    now = timezone.now()
+    filler = PublishedArticleFactory(section=section, written_at=at(1))
+    leaving = PublishedArticleFactory(
+        section=section, written_at=at(2), expire_at=now + datetime.timedelta(hours=1)
+    )
+    article = PublishedArticleFactory(section=section, written_at=at(3), related_articles=[leaving])
+    EditorsPickFactory(article=leaving, position=0)
+    EditorsPickFactory(article=filler, position=1)
+
+    assert selectors.related_news(article=article) == [leaving, filler]
+    assert selectors.editors_picks() == [leaving, filler]
+    monkeypatch.setattr(selectors.timezone, "now", lambda: now + datetime.timedelta(hours=2))
+    assert selectors.related_news(article=article) == [filler]
+    assert selectors.editors_picks() == [filler]
 
 
 def test_related_news_has_a_fixed_count():

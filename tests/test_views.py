@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles import selectors, views, workflow
-from articles.models import Article, EditorsPick
+from articles.models import Article, EditorsPick, Topic
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -209,6 +209,20 @@ def test_section_pages_split_stories_published_at_the_same_moment_exactly_once(c
 
     shown = [story.pk for page in pages for story in page]
     assert shown == sorted((story.pk for story in same_moment), reverse=True)
+
+
+def test_pages_read_from_the_nearer_end_are_the_pages_of_the_list():
+    # Pages past the middle are found walking from the oldest story (views.IdPaginator).
+    section = SectionFactory(slug="world")
+    for n in range(11):
+        PublishedArticleFactory(section=section, written_at=at(1, 0, n % 3))  # ties on the time
+    articles = selectors.article_list(section=section)
+    paginator = views.IdPaginator(articles, 3)
+
+    pages = [list(paginator.page(number).object_list) for number in paginator.page_range]
+
+    assert [len(page) for page in pages] == [3, 3, 3, 2]
+    assert [story for page in pages for story in page] == list(articles)
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1.5", ""])
@@ -516,7 +530,7 @@ def test_server_error_uses_the_styled_500_page(client, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(selectors, "newest_stories", broken)
+    monkeypatch.setattr(selectors, "front_page", broken)
     client.raise_request_exception = False
 
     response = client.get("/")
@@ -529,25 +543,35 @@ def test_server_error_uses_the_styled_500_page(client, monkeypatch):
 
 
 @pytest.mark.parametrize("count", [0, 50])
-def test_article_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+def test_article_page_query_count_is_constant(client, django_assert_max_num_queries, settings, count):
     section = SectionFactory()
+    topics = [Topic.objects.create(name=f"Topic {n}", slug=f"topic-{n}") for n in range(count)]
     others = [
         PublishedArticleFactory(section=section, lead_photo=PhotoFactory(), written_at=at(1, 0, n))
         for n in range(count)
     ]
+    for other in others:
+        other.topics.set(topics)
     article = PublishedArticleFactory(
         section=section,
         lead_photo=PhotoFactory(),
         authors=[AuthorFactory() for _ in range(count or 1)],
         related_articles=others,
     )
+    article.topics.set(topics)
     for position, other in enumerate(others):
         EditorsPick.objects.create(article=other, position=position)
         EditorsPick.objects.create(article=other, section=section, position=position)
 
-    with django_assert_max_num_queries(7):  # the breaking-news banner's is one of them
+    # The story (which says whether it has corrections: these have none), its bylines, its
+    # topics; Related News and the Editor's Pick each choose their stories by id, then read those
+    # stories' cards; the section menu; the breaking-news banner. A story with no topics, links
+    # or picks skips the topics and the cards.
+    with django_assert_max_num_queries(9 if count else 6):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
+    shown = selectors.RELATED_NEWS_COUNT + settings.NEWSROOM_PICKS_LIMIT if count else 0
+    assert response.content.count(b'class="card ') == shown
 
 
 @pytest.mark.parametrize("count", [0, 50])
@@ -558,6 +582,7 @@ def test_section_page_query_count_is_constant(client, django_assert_max_num_quer
             section=section, lead_photo=PhotoFactory(), authors=[AuthorFactory()], written_at=at(1, 0, n)
         )
 
+    # The section, the count, the page's cards (its ids a subquery), the menu, the banner.
     with django_assert_max_num_queries(5):
         response = client.get("/world/")
     assert response.status_code == 200
@@ -575,9 +600,13 @@ def test_home_page_query_count_is_constant(client, django_assert_max_num_queries
         )
         EditorsPick.objects.create(article=article, position=n)
 
-    with django_assert_max_num_queries(8):
+    # The picks' ids, the newest ids, each section's newest ids, every card at once; the
+    # section menu and the breaking-news banner.
+    with django_assert_max_num_queries(6):
         response = client.get("/")
     assert response.status_code == 200
+    if count:
+        assert len(response.context["section_blocks"]) == 4 and response.context["picks"]
 
 
 @pytest.mark.parametrize("count", [0, 20])

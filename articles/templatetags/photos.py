@@ -22,8 +22,9 @@ from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import renditions, selectors
+from articles import cards, renditions, selectors
 from articles.html import media_name
+from articles.models import Photo
 
 register = template.Library()
 
@@ -71,16 +72,11 @@ def picture_context(photo, *, crop="", sizes="100vw", eager=False, alt=None, max
 
 
 def _picture_key(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
-    image = photo.image
     alt = photo.alt_text if alt is None else alt
-    made_from = (
-        image.storage,
-        image.name,
-        photo.width,
-        photo.height,
-        photo.renditions_focal_x,  # None while pending: the placeholder is remembered apart
-        photo.renditions_focal_y,
-    )
+    # The storage (its MEDIA_URL) and every field the markup is read from: the renditions' focal
+    # point and boxes (None while pending: the placeholder is remembered apart), and the chosen
+    # ones (the placeholder's size).
+    made_from = (Photo._meta.get_field("image").storage, *cards.picture_fields(photo))
     return (*made_from, crop, sizes, bool(eager), alt, max_width)
 
 
@@ -93,7 +89,12 @@ PICTURES_REMEMBERED = 2_000
 
 @cached(LRUCache(PICTURES_REMEMBERED), key=_picture_key, lock=threading.Lock())
 def picture_html(photo, *, crop="", sizes="100vw", eager=False, alt=None, max_width=None):
-    """``includes/picture.html`` rendered for ``photo`` (see ``picture_context``)."""
+    """
+    ``includes/picture.html`` rendered for ``photo``, a ``Photo`` or a card's ``CardPhoto``
+    (see ``picture_context``).
+    """
+    if isinstance(photo, cards.CardPhoto):
+        photo = photo.as_photo()  # only when this markup is not remembered
     context = picture_context(photo, crop=crop, sizes=sizes, eager=eager, alt=alt, max_width=max_width)
     return mark_safe(render_to_string("includes/picture.html", context).strip())
 

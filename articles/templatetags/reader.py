@@ -4,12 +4,14 @@ from urllib.parse import quote, urlencode, urljoin
 
 from django import template
 from django.conf import settings
+from django.template import engines
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from articles import cachetags, selectors
+from articles import cachetags, cards, selectors
 from pagecache import cached_blocks
 
 register = template.Library()
@@ -59,10 +61,12 @@ def section_menu(context):
     current, current_kind = _current_section(context)
 
     def render():
-        html = render_to_string(
-            "includes/section_menu.html",
+        # The items are the same in both lists: rendered once.
+        links = render_to_string(
+            "includes/section_links.html",
             {"sections": selectors.section_list(), "current": current, "current_kind": current_kind},
         )
+        html = render_to_string("includes/section_menu.html", {"links": mark_safe(links)})
         return html, {cachetags.SITE}
 
     [(html, _)] = cached_blocks([(f"section-menu:{current_kind}:{current}", render)])
@@ -83,6 +87,29 @@ def _current_section(context):
     if request is not None and request.path == reverse("articles:home"):
         return "", "page"
     return None, ""
+
+
+# The card's template is Jinja2's (articles/jinja2.py): a front page renders sixty of them.
+CARD_TEMPLATE = "includes/article_card.html"
+
+
+@register.simple_tag
+def article_card(story, heading=3, variant="", eager=False, hide_section=False):
+    """
+    ``{% article_card story heading=2 variant="compact" %}``: one story in a list. ``story`` is a
+    card (``selectors`` lists read them) or an ``Article`` with its section, lead photo, credit
+    and live coverage joined (``cards.as_card``). ``variant`` is "", "lead" or "compact";
+    ``eager`` for the one photo above the fold; ``hide_section`` leaves out the section label.
+    """
+    context = {
+        "card": cards.as_card(story),
+        "heading": heading,
+        "variant": variant,
+        "eager": eager,
+        "hide_section": hide_section,
+    }
+    # Escaped by Jinja2's autoescape as it renders: marked safe for Django's template.
+    return mark_safe(engines["jinja2"].get_template(CARD_TEMPLATE).render(context))
 
 
 @register.simple_tag(takes_context=True)

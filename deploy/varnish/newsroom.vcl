@@ -3,7 +3,11 @@ vcl 4.1;
 # Reader pages are kept until a change purges them, by the tags they show; nothing else is kept.
 #
 #   apt-get install varnish varnish-modules
-#   varnishd -a :80 -f /etc/varnish/newsroom.vcl -s malloc,1G -p vsl_mask=$VSL_MASK
+#   varnishd -a :80 -f /etc/varnish/newsroom.vcl -s malloc,1G -p http_gzip_support=off \
+#            -p vsl_mask=$VSL_MASK
+#
+# http_gzip_support=off: Django compresses (brotli or gzip, pagecache/encoding.py) and Varnish keeps
+# and sends the bytes as they are; its own gzip handling would rewrite a browser's "br" to gzip.
 #
 # Every request writes log records to shared memory (VSL): formatting and copying them is about a
 # seventh of what a hit costs Varnish (bench/RESULTS.md). Varnish does not speak TLS, so the
@@ -80,7 +84,6 @@ sub vcl_recv {
     }
     # A client never chooses what this says about itself, nor what Django is asked for.
     unset req.http.X-Cache;
-    unset req.http.X-Newsroom-Coding;
 
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -106,23 +109,23 @@ sub vcl_recv {
         set req.url = std.querysort(req.url);
     }
 
-    # Content codings: Django sends brotli, gzip or neither by Accept-Encoding, with an ETag per
-    # coding (pagecache/encoding.py). One object per coding, in the key, and Django asked for that
-    # coding alone (vcl_backend_fetch). Varnish's own gzip handling (http_gzip_support) rewrites
-    # Accept-Encoding to gzip after this sub, so the coding travels in a header of its own.
+    # Content codings: Django sends brotli, gzip or neither by Accept-Encoding, with "Vary:
+    # Accept-Encoding" and an ETag per coding (pagecache/encoding.py). The header is narrowed to
+    # the one coding Django will choose, so Vary keeps one object per coding, not one per
+    # browser's spelling of the header. Varnish's own gzip handling is off (http_gzip_support=off
+    # at the top): it would rewrite "br" away after this sub.
     if (req.http.Accept-Encoding ~ "(?i)\bbr\b") {
-        set req.http.X-Newsroom-Coding = "br";
+        set req.http.Accept-Encoding = "br";
     } elsif (req.http.Accept-Encoding ~ "(?i)\bgzip\b") {
-        set req.http.X-Newsroom-Coding = "gzip";
+        set req.http.Accept-Encoding = "gzip";
     } else {
-        set req.http.X-Newsroom-Coding = "identity";
+        unset req.http.Accept-Encoding;
     }
     # Not builtin.vcl's pass on any Cookie: only the session cookie makes a request per reader.
     return (hash);
 }
 
 sub vcl_hash {
-    hash_data(req.http.X-Newsroom-Coding);
     # http and https copies are different pages, as in the page cache's key.
     hash_data(req.http.X-Forwarded-Proto);
     # builtin.vcl's vcl_hash then adds the URL and the host.
@@ -146,16 +149,12 @@ sub vcl_pass {
 }
 
 sub vcl_backend_fetch {
-    if (bereq.http.X-Newsroom-Coding == "identity") {
-        unset bereq.http.Accept-Encoding;
-    } elsif (bereq.http.X-Newsroom-Coding) {
-        set bereq.http.Accept-Encoding = bereq.http.X-Newsroom-Coding;
-    }
-    unset bereq.http.X-Newsroom-Coding;
     unset bereq.http.X-Cache;
 }
 
 sub vcl_backend_response {
+    # For a CDN such as Fastly; this edge purges by xkey.
+    unset beresp.http.Surrogate-Key;
     if (bereq.uncacheable) {
         return (deliver);
     }
@@ -182,29 +181,22 @@ sub vcl_backend_response {
     # stale-while-revalidate's 30 seconds.
     set beresp.grace = 30s;
     set beresp.keep = 0s;
-    # The key holds the coding, all a shared page varies by (vcl_hash); a Vary on
-    # Accept-Encoding would compare it against the Accept-Encoding Varnish rewrites.
-    if (beresp.http.Vary ~ "(?i)^\s*Accept-Encoding\s*$") {
-        unset beresp.http.Vary;
-        set beresp.http.X-Newsroom-Vary = "Accept-Encoding";
-    }
+    unset beresp.http.Surrogate-Control;
     return (deliver);
 }
 
 sub vcl_deliver {
     # What the edge did with this request: HIT, STALE, MISS or PASS (staff, a POST, per reader).
     set resp.http.X-Cache = req.http.X-Cache;
-    if (resp.http.X-Newsroom-Vary) {
-        set resp.http.Vary = resp.http.X-Newsroom-Vary;
-        unset resp.http.X-Newsroom-Vary;
-    }
     # The edge's instructions are for the edge: browsers get Cache-Control alone.
     unset resp.http.xkey;
-    unset resp.http.Surrogate-Key;
-    unset resp.http.Surrogate-Control;
-    # A kept copy carries the id of the request that filled it, which no log here holds.
+    # A kept copy carries the id of the request that filled it, which no log here holds. What
+    # the edge must not pass on was removed from a kept copy when it was stored (Surrogate-Key,
+    # Surrogate-Control: vcl_backend_response), so a hit scans the headers only for these.
     if (obj.hits > 0) {
         unset resp.http.X-Request-ID;
+    } else {
+        unset resp.http.Surrogate-Control;
     }
 }
 

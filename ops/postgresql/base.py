@@ -20,6 +20,7 @@ import types
 
 import psycopg
 from django.db.backends.postgresql import base
+from psycopg.pq import Format
 
 from ops import postgresql
 
@@ -46,3 +47,37 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # Django's backend connects through ``self.Database.connect`` and maps the driver's errors to
     # its own through the same module: psycopg as it is, but connecting with BoundedConnection.
     Database = types.SimpleNamespace(**{**vars(psycopg), "connect": BoundedConnection.connect})
+
+    def preparing_cursor(self):
+        """
+        A cursor, wrapped as ``cursor()``'s are (errors, the query log), that binds its values on
+        the server as a prepared statement, which PostgreSQL plans once per connection (after its
+        first few runs) instead of on every run: for ``ops.compiled``, whose SQL is fixed.
+        Django's own cursors bind on the client (the ORM's SQL is not always preparable, and
+        poolers in transaction mode lose prepared statements: ``DATABASE_PREPARED_STATEMENTS``).
+        """
+        self.close_if_health_check_failed()
+        self.ensure_connection()
+        with self.wrap_database_errors:
+            if self.connection.prepare_threshold is None:
+                # Django turns preparing off for its connections; psycopg then ignores even a
+                # query that asks. Only queries that ask are prepared still: Django's own
+                # cursors bind on the client, which never prepares.
+                self.connection.prepare_threshold = PREPARE_WHEN_ASKED
+            cursor = PreparingCursor(self.connection)
+            # As Django's create_cursor: the cursor's time zone, if the connection's differs.
+            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, Format.TEXT)
+            if self.timezone != tzloader.timezone:
+                base.register_tzloader(self.timezone, cursor)
+            return self._prepare_cursor(cursor)
+
+
+# psycopg prepares a query run this many times even unasked: never, in practice.
+PREPARE_WHEN_ASKED = 2**31 - 1
+
+
+class PreparingCursor(base.ServerBindingCursor):
+    """Runs every query as a prepared statement (psycopg keeps them per connection)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
