@@ -5,6 +5,7 @@ editor's restore through the real workflow. Nothing here starts wrk, gunicorn or
 """
 
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -324,3 +325,22 @@ def test_restore_publishes_an_edit_left_waiting():
 
     assert publishing.restore(story.pk, editor) == ["publish_update"]
     assert Article.objects.get(pk=story.pk).headline.endswith("(edit 0, 123)")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_is_polled_until_shown_naming_the_site(bench, live_server):
+    """``poll_until_shown`` against a live server: the answers, each marked shown or not."""
+    poll_until_shown = bench.mix.publishing_load.poll_until_shown
+    story = PublishedArticleFactory(headline="Harbour deal (edit 7, 99)")
+    url = live_server.url + story.get_absolute_url()
+    host = live_server.url.removeprefix("http://")
+    update = bench.mix.shown({"action": "publish_update", "headline": story.headline})
+    never = bench.mix.shown({"action": "publish_update", "headline": "Nowhere (edit 1, 2)"})
+
+    samples = poll_until_shown(url, time.time(), update, readers=2, host=host)
+    missing = poll_until_shown(url, time.time() - 4.8, never, readers=2, host=host)
+
+    assert samples and all(status == 200 for _, _, status, _ in samples)
+    assert bench.mix.visibility(samples)["shown_s"] is not None
+    assert missing and not any(seen for *_, seen in missing)
+    assert bench.mix.visibility(missing)["shown_s"] is None
