@@ -73,7 +73,7 @@ lint: install-dev
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
 # The reader benchmark (bench/run.py): PostgreSQL and Redis on 127.0.0.1, nginx and wrk (installed
-# with apt-get when missing). About 21 minutes, the reader mix's 4 runs of 60 s included
+# with apt-get when missing). 17 to 21 minutes, the reader mix's 4 runs of 60 s included
 # (BENCH_ARGS="--mix-duration 15" for a quick try). BENCH_ARGS="--label baseline" writes the baseline.
 # Everything it runs has NEWSROOM_BENCH=1, which alone installs the bench app (its data generator,
 # `manage.py generate_newsroom`, and its bare view); the product never has it.
