@@ -10,6 +10,7 @@ The date archive has no selector of its own: its views narrow ``article_list()``
 a month with Django's date-based views (articles/views.py).
 """
 
+import dataclasses
 import datetime
 import json
 
@@ -370,10 +371,11 @@ def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
             now=now,
         )
     )
-    related = _cards_in_order(list(chosen), now=now)
-    for story in related:
-        story.manual_position = chosen[story.pk]  # the block's cache tags tell links from the fill
-    return related
+    # The block's cache tags tell the hand-picked links from the fill.
+    return [
+        dataclasses.replace(card, manual_position=chosen[card.pk])
+        for card in _cards_in_order(list(chosen), now=now)
+    ]
 
 
 def _related_choice(values, limit):
@@ -420,12 +422,18 @@ def _cards_in_order(ids, *, now):
     """
     if not ids:
         return []
-    cards = {story.pk: story for story in _cards_by_id(ids=ids, now=now)}
-    return [cards[pk] for pk in ids if pk in cards]
+    found = {card.pk: card for card in cards.cards_from_rows(_card_rows_by_id(ids=ids, now=now))}
+    return [found[pk] for pk in ids if pk in found]
 
 
-_cards_by_id = CompiledQuery(
-    lambda values: _cards(Article.objects.published(now=values.now)).filter(pk__in=values.ids),
+# The flat rows of ``card_list``, compiled once: no order (the ids give it).
+_card_rows_by_id = CompiledQuery(
+    lambda values: (
+        Article.objects.published(now=values.now)
+        .filter(pk__in=values.ids)
+        .order_by()
+        .values(*cards.CARD_FIELDS)
+    ),
     ids=[int],
     now=datetime.datetime,
 )
