@@ -116,6 +116,9 @@ class Card:
     section: CardSection
     photo: CardPhoto | None
     live_coverage: object  # the story's LiveCoverage (only its times), or None
+    # In a Related News block: the story's place among the hand-picked links, None if it fills
+    # the block from the section or topics (``cachetags.for_related_news`` tells them apart).
+    manual_position: int | None = None
 
     def get_absolute_url(self):
         return self.url

@@ -10,6 +10,7 @@ The date archive has no selector of its own: its views narrow ``article_list()``
 a month with Django's date-based views (articles/views.py).
 """
 
+import dataclasses
 import datetime
 import json
 
@@ -121,14 +122,21 @@ def cards_by_id(ids, *, now=None):
     """``{id: card}`` of the published stories among ``ids``, in one query."""
     if not ids:
         return {}
-    # No order: the default one (the desk's) would only sort them for nothing.
-    stories = Article.objects.published(now=now).filter(pk__in=ids).order_by()
-    return {card.pk: card for card in card_list(stories)}
+    rows = _card_rows_by_id(ids=sorted(ids), now=now or timezone.now())
+    return {card.pk: card for card in cards.cards_from_rows(rows)}
 
 
 def newest_story_ids(*, limit, now=None):
     """The ids of the ``limit`` newest published stories: a walk of the ``article_live_newest`` index."""
-    return list(Article.objects.published(now=now).newest_first().values_list("pk", flat=True)[:limit])
+    return _newest_ids(limit, now=now or timezone.now())
+
+
+_newest_ids = CompiledQuery(
+    lambda values, limit: (
+        Article.objects.published(now=values.now).newest_first().values_list("pk", flat=True)[:limit]
+    ),
+    now=datetime.datetime,
+)
 
 
 class _IdList(Subquery):
@@ -158,16 +166,23 @@ def sections_with_newest(*, per_section, now=None):
     the subquery's order (PostgreSQL's ``ARRAY(SELECT ... ORDER BY)``, SQLite's
     ``json_group_array`` over an ordered subquery).
     """
+    sections = _sections_with_newest(per_section, now=now or timezone.now())
+    for section in sections:
+        section.newest_ids = _ids(section.newest_ids)
+    return sections
+
+
+def _sections_with_newest_query(values, per_section):
     newest = (
-        Article.objects.published(now=now)
+        Article.objects.published(now=values.now)
         .filter(section=OuterRef("pk"))
         .newest_first()
         .values("pk")[:per_section]
     )
-    sections = list(section_list().annotate(newest_ids=_IdList(newest)))
-    for section in sections:
-        section.newest_ids = _ids(section.newest_ids)
-    return sections
+    return section_list().annotate(newest_ids=_IdList(newest))
+
+
+_sections_with_newest = CompiledQuery(_sections_with_newest_query, now=datetime.datetime)
 
 
 def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
@@ -370,10 +385,11 @@ def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
             now=now,
         )
     )
-    related = _cards_in_order(list(chosen), now=now)
-    for story in related:
-        story.manual_position = chosen[story.pk]  # the block's cache tags tell links from the fill
-    return related
+    # The block's cache tags tell the hand-picked links from the fill.
+    return [
+        dataclasses.replace(card, manual_position=chosen[card.pk])
+        for card in _cards_in_order(list(chosen), now=now)
+    ]
 
 
 def _related_choice(values, limit):
@@ -420,12 +436,18 @@ def _cards_in_order(ids, *, now):
     """
     if not ids:
         return []
-    cards = {story.pk: story for story in _cards_by_id(ids=ids, now=now)}
-    return [cards[pk] for pk in ids if pk in cards]
+    found = {card.pk: card for card in cards.cards_from_rows(_card_rows_by_id(ids=ids, now=now))}
+    return [found[pk] for pk in ids if pk in found]
 
 
-_cards_by_id = CompiledQuery(
-    lambda values: _cards(Article.objects.published(now=values.now)).filter(pk__in=values.ids),
+# The flat rows of ``card_list``, compiled once: no order (the ids give it).
+_card_rows_by_id = CompiledQuery(
+    lambda values: (
+        Article.objects.published(now=values.now)
+        .filter(pk__in=values.ids)
+        .order_by()
+        .values(*cards.CARD_FIELDS)
+    ),
     ids=[int],
     now=datetime.datetime,
 )
@@ -475,8 +497,18 @@ def site_pick_ids(*, now=None, limit=None):
     limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
     if limit <= 0:
         return []
-    picks = EditorsPick.objects.showing(now=now).filter(section__isnull=True).order_by("position", "pk")
-    return list(picks.values_list("article_id", flat=True)[:limit])
+    return _site_pick_ids(limit, now=now or timezone.now())
+
+
+_site_pick_ids = CompiledQuery(
+    lambda values, limit: (
+        EditorsPick.objects.showing(now=values.now)
+        .filter(section__isnull=True)
+        .order_by("position", "pk")
+        .values_list("article_id", flat=True)[:limit]
+    ),
+    now=datetime.datetime,
+)
 
 
 # How many stories a feed carries, newest first.

@@ -8,11 +8,13 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from articles import curation, revisions, selectors, views, workflow
-from articles.models import Article, EditorsPick
+from articles.models import Article, EditorsPick, Topic
 from pagecache import keys, store
 from tests.factories import (
     ArticleFactory,
@@ -489,3 +491,43 @@ def test_staff_pages_are_compressed_and_the_admin_is_not(client, newsroom):
     assert admin.status_code == 200
     assert "Content-Encoding" not in admin
     assert b"csrfmiddlewaretoken" in admin.content
+
+
+# --- a list's length, kept like a block ------------------------------------------------------------
+
+
+def counts(queries):
+    return [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+
+
+def test_a_section_page_rendered_again_reuses_its_story_count(client, newsroom):
+    url = newsroom["politics"].get_absolute_url()
+    client.cookies["sessionid"] = "not-a-session"  # rendered every time, as for staff
+    with CaptureQueriesContext(connection) as first:
+        assert "X-Page-Cache" not in client.get(url)  # the page cache stepped aside
+    with CaptureQueriesContext(connection) as again:
+        response = client.get(url)
+
+    assert len(counts(first.captured_queries)) == 1
+    assert counts(again.captured_queries) == []
+    assert response.context["page_obj"].paginator.count == 2
+
+
+def test_a_story_going_live_in_the_section_or_topic_counts_at_once(client, newsroom, committed):
+    topic = Topic.objects.create(name="Port Halden", slug="port-halden")
+    newsroom["story"].topics.add(topic)
+    section_url, topic_url = newsroom["politics"].get_absolute_url(), topic.get_absolute_url()
+    client.cookies["sessionid"] = "not-a-session"
+    assert client.get(section_url).context["page_obj"].paginator.count == 2
+    assert client.get(topic_url).context["page_obj"].paginator.count == 1
+    fresh = ArticleFactory(section=newsroom["politics"])
+    fresh.topics.add(topic)
+
+    workflow.submit_for_review(article=fresh, user=newsroom["editor"])
+    committed(workflow.publish, article=fresh, user=newsroom["editor"])
+
+    assert client.get(section_url).context["page_obj"].paginator.count == 3
+    assert client.get(topic_url).context["page_obj"].paginator.count == 2
+    committed(workflow.unpublish, article=fresh, user=newsroom["editor"], comment="Legal check")
+    assert client.get(section_url).context["page_obj"].paginator.count == 2
+    assert client.get(topic_url).context["page_obj"].paginator.count == 1
