@@ -341,10 +341,10 @@ def photos_by_image(*, names):
     return {photo.image.name: photo for photo in photos}
 
 
-def article_was_published(*, slug):
+def withdrawn_article_pk(*, slug):
     """
-    Whether readers once saw the story with this slug and no longer can (it answers 410 Gone):
-    unpublished, or taken down at its expiry time.
+    The id of the story with this slug if readers once saw it and no longer can (it answers
+    410 Gone): unpublished, or taken down at its expiry time; otherwise ``None``.
 
     A story never published has no ``written_at``, and an embargoed one has it in the future
     (its embargo time); both answer 404, which tells nobody that such a story exists.
@@ -352,7 +352,8 @@ def article_was_published(*, slug):
     # The published() subquery is narrowed to the slug too: unnarrowed, PostgreSQL hashes every
     # live story (95,000 rows at 100k stories) for each request to a withdrawn address.
     showing = Article.objects.published().filter(slug=slug).values("pk")
-    return Article.objects.filter(slug=slug, written_at__lte=timezone.now()).exclude(pk__in=showing).exists()
+    withdrawn = Article.objects.filter(slug=slug, written_at__lte=timezone.now()).exclude(pk__in=showing)
+    return withdrawn.values_list("pk", flat=True).first()
 
 
 def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):

@@ -323,8 +323,10 @@ def article_detail(request, section_slug, year, month, day, slug):
     since = pagecache.started(request)  # before reading what the blocks will show
     article = selectors.article_detail(slug=slug)
     if article is None:
-        if selectors.article_was_published(slug=slug):
-            return render(request, "410.html", status=410)
+        withdrawn = selectors.withdrawn_article_pk(slug=slug)
+        if withdrawn is not None:
+            # Tagged as the story's page: an edge keeping this 410 drops it when it comes back.
+            return tag(render(request, "410.html", status=410), cachetags.article(withdrawn))
         raise Http404("No such story.")
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:

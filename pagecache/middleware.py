@@ -53,6 +53,10 @@ def set_gone_cache_headers(response):
     """
     if not response.has_header("Cache-Control"):
         set_shared_cache_headers(response)
+    # A view that says which page is gone (a story taken down) tags it, so that an edge keeping
+    # the 410 drops it when the story is published again, as it drops the story's page.
+    if tags := getattr(response, TAGS_ATTRIBUTE, None):
+        edge.set_tags(response, tags)
 
 
 class PageCacheMiddleware:

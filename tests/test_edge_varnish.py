@@ -41,7 +41,7 @@ a = PublishedArticleFactory(section=politics, headline="Budget passes")
 b = PublishedArticleFactory(section=politics, headline="Opposition reacts")
 c = PublishedArticleFactory(section=sport, headline="Final tonight")
 print(json.dumps({
-    "a": a.pk, "story": a.get_absolute_url(), "related": b.get_absolute_url(),
+    "a": a.pk, "c": c.pk, "story": a.get_absolute_url(), "related": b.get_absolute_url(),
     "section": politics.get_absolute_url(), "elsewhere": c.get_absolute_url(),
 }))
 """
@@ -60,6 +60,23 @@ with transaction.atomic():
     content["headline"] = "Budget passes after all-night session"
     revisions.save_edit(article=article, content=content, user=editor, base_version=article.version)
     workflow.publish_update(article=Article.objects.get(pk=pk), user=editor, minor=True)
+"""
+
+# Story {pk} taken down, or put back (submitted and published again), through the workflow.
+TAKE_DOWN = """
+from django.contrib.auth import get_user_model
+from articles import workflow
+from articles.models import Article
+editor = get_user_model().objects.get(username="duty")
+workflow.unpublish(article=Article.objects.get(pk={pk}), user=editor, comment="Legal check")
+"""
+PUT_BACK = """
+from django.contrib.auth import get_user_model
+from articles import workflow
+from articles.models import Article
+editor = get_user_model().objects.get(username="duty")
+workflow.submit_for_review(article=Article.objects.get(pk={pk}), user=editor)
+workflow.publish(article=Article.objects.get(pk={pk}), user=editor)
 """
 
 
@@ -215,3 +232,17 @@ def test_publishing_a_change_purges_exactly_the_pages_showing_it(edge):
         assert "Budget passes after all-night session" in body, path
     # Still fresh, seconds after its one-second s-maxage: kept by Surrogate-Control until purged.
     assert get(port, site.pages["elsewhere"])[1]["X-Cache"] == "HIT"
+
+
+def test_a_story_put_back_replaces_the_410_the_edge_kept_at_once(edge):
+    site, port = edge
+    story, pk = site.pages["elsewhere"], int(site.pages["c"])
+    site.manage("shell", "-c", TAKE_DOWN.replace("{pk}", str(pk)))
+    status, headers, _ = warm(port, story)
+    assert (status, headers["X-Cache"]) == (410, "HIT")
+
+    site.manage("shell", "-c", PUT_BACK.replace("{pk}", str(pk)))  # back once committed, purged
+
+    status, headers, body = get(port, story)
+    assert (status, headers["X-Cache"]) == (200, "MISS")  # not the kept 410, nor a stale one
+    assert "Final tonight" in body

@@ -157,30 +157,30 @@ def test_story_details_read_the_corrections_of_a_story_that_has_some(django_asse
     assert [note.correction_note for note in found.corrections] == ["The vote was on Tuesday."]
 
 
-def test_article_was_published_tells_withdrawn_from_never_published():
+def test_withdrawn_article_pk_tells_withdrawn_from_never_published():
     draft = ArticleFactory()
     in_review = workflow.submit_for_review(article=ArticleFactory(), user=EditorFactory())
     withdrawn = unpublish(PublishedArticleFactory())
     live = PublishedArticleFactory()
 
-    assert selectors.article_was_published(slug=withdrawn.slug) is True
-    assert selectors.article_was_published(slug=draft.slug) is False
-    assert selectors.article_was_published(slug=in_review.slug) is False
-    assert selectors.article_was_published(slug=live.slug) is False
-    assert selectors.article_was_published(slug="no-such-story") is False
+    assert selectors.withdrawn_article_pk(slug=withdrawn.slug) == withdrawn.pk
+    assert selectors.withdrawn_article_pk(slug=draft.slug) is None
+    assert selectors.withdrawn_article_pk(slug=in_review.slug) is None
+    assert selectors.withdrawn_article_pk(slug=live.slug) is None
+    assert selectors.withdrawn_article_pk(slug="no-such-story") is None
 
 
-def test_article_was_published_reads_only_the_story_at_that_address(django_assert_num_queries):
+def test_withdrawn_article_pk_reads_only_the_story_at_that_address(django_assert_num_queries):
     withdrawn = unpublish(PublishedArticleFactory())
 
     with django_assert_num_queries(1) as captured:
-        assert selectors.article_was_published(slug=withdrawn.slug) is True
+        assert selectors.withdrawn_article_pk(slug=withdrawn.slug) == withdrawn.pk
     # Both the story and the published() check are narrowed to the slug, so the database looks
     # at one row, not at every live story (a 250 ms scan per request at 100,000 stories).
     assert captured.captured_queries[0]["sql"].count(withdrawn.slug) == 2
 
 
-def test_article_was_published_is_false_for_an_embargoed_story():
+def test_withdrawn_article_pk_is_false_for_an_embargoed_story():
     editor = EditorFactory()
     embargoed = ArticleFactory(publish_at=timezone.now() + datetime.timedelta(days=1))
     workflow.submit_for_review(article=embargoed, user=editor)
@@ -188,7 +188,7 @@ def test_article_was_published_is_false_for_an_embargoed_story():
 
     assert embargoed.status == Article.Status.SCHEDULED
     assert selectors.article_detail(slug=embargoed.slug) is None
-    assert selectors.article_was_published(slug=embargoed.slug) is False
+    assert selectors.withdrawn_article_pk(slug=embargoed.slug) is None
 
 
 # --- Related News ----------------------------------------------------------------------------
