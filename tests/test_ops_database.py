@@ -22,7 +22,13 @@ pytestmark = pytest.mark.django_db
 def dead_database():
     """Every cursor on the default database fails (as when PostgreSQL refuses connections)."""
     wrapper = type(connections["default"])
-    with mock.patch.object(wrapper, "cursor", side_effect=OperationalError("connection refused")):
+    refused = OperationalError("connection refused")
+    # Every way to a cursor: Django's, and the prepared statements' (ops/postgresql/base.py),
+    # which connect through ensure_connection() as cursor() does.
+    with (
+        mock.patch.object(wrapper, "cursor", side_effect=refused),
+        mock.patch.object(wrapper, "ensure_connection", side_effect=refused),
+    ):
         yield
 
 

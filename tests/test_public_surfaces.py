@@ -15,7 +15,7 @@ from unittest import mock
 
 import pytest
 
-from articles import workflow
+from articles import sitemaps, workflow
 from articles.models import Article, EditorsPick, RelatedArticle
 from articles.views import HOME_SECONDARY_STORIES
 from tests.factories import (
@@ -40,6 +40,16 @@ HEADLINE = "Zebra Crossing Exclusive"
 @pytest.fixture(autouse=True)
 def seoul(settings):
     settings.TIME_ZONE = "Asia/Seoul"
+
+
+@pytest.fixture(autouse=True)
+def one_sitemap_page(monkeypatch):
+    """
+    The stories' sitemap pages are id ranges, and on PostgreSQL ids keep rising through the suite
+    (a sequence outlives each test's rollback): pages of a million ids put the story on the first
+    (as tests/test_sitemaps.py does).
+    """
+    monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 1_000_000)
 
 
 @pytest.fixture

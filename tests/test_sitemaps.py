@@ -58,7 +58,7 @@ def updated(article, when):
 @pytest.fixture(autouse=True)
 def one_page_of_stories(monkeypatch):
     """
-    The stories' sitemap pages are id ranges (5,000 ids each), and on PostgreSQL ids keep rising
+    The stories' sitemap pages are id ranges (1,000 ids each), and on PostgreSQL ids keep rising
     through the suite (a sequence outlives each test's rollback): pages of a million ids, so a test
     finds its stories on the first page. (A page is tagged by blocks of ids: a thousand tags here.)
     The paging test sets its own small limit.
