@@ -185,22 +185,6 @@ def _sections_with_newest_query(values, per_section):
 _sections_with_newest = CompiledQuery(_sections_with_newest_query, now=datetime.datetime)
 
 
-def latest_by_section(*, per_section=HOME_STORIES_PER_SECTION, exclude=()):
-    """
-    The newest ``per_section`` published stories of every section, as cards, in two queries
-    (``sections_with_newest``, then the cards).
-
-    Returns ``[(section, [card, ...]), ...]`` in menu order; sections with nothing published
-    are left out. ``exclude`` (stories or their cards) keeps the home page's top and secondary
-    stories from appearing twice.
-    """
-    now = timezone.now()
-    excluded = {story.pk for story in exclude}
-    sections = _sections_shown(per_section=per_section, excluded=excluded, now=now)
-    found = cards_by_id([pk for section in sections for pk in section.newest_ids], now=now)
-    return _section_blocks(sections, found)
-
-
 def _sections_shown(*, per_section, excluded, now):
     """
     ``sections_with_newest``, each section's ``newest_ids`` cut to the ``per_section`` newest
@@ -230,8 +214,9 @@ def front_page(*, newest, lead, per_section=HOME_STORIES_PER_SECTION):
     ones), each section's newest ids, then every card at once.
 
     Returns ``(newest, picks, section_blocks)``: the newest stories (``newest`` plus as many as
-    there are picks, newest first), the picks in their order, and ``latest_by_section``'s
-    blocks without the ``lead`` newest stories.
+    there are picks, newest first), the picks in their order, and ``[(section, [card, ...])]``:
+    each section's ``per_section`` newest stories, in menu order, leaving out the ``lead`` newest
+    stories and sections with nothing published.
     """
     now = timezone.now()
     pick_ids = site_pick_ids(now=now)

@@ -26,22 +26,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-# bench/run.py's environment (ENVIRONMENT there); the database and Redis come from the caller.
-for name, value in {
-    "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "NEWSROOM_BENCH": "1",
-    "CACHE_KEY_PREFIX": "newsroom-profile",
-    "LOG_LEVEL": "WARNING",
-    "TASKS_BACKEND": "immediate",
-}.items():
-    os.environ.setdefault(name, value)
+from bench.profiling import set_up_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+set_up_django(cache_key_prefix="newsroom-profile")
 
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402

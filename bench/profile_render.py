@@ -27,26 +27,10 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-# bench/run.py's environment for its processes (what a missing variable would otherwise change).
-for name, value in {
-    "DJANGO_SETTINGS_MODULE": "newsroom.settings",
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only",
-    "ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "NEWSROOM_BENCH": "1",
-    "CACHE_KEY_PREFIX": "newsroom-bench-profile",
-    "MEDIA_ROOT": str(ROOT / "bench" / "out" / "media"),
-    "ORIGINALS_ROOT": str(ROOT / "bench" / "out" / "originals"),
-    "LOG_LEVEL": "WARNING",
-    "TASKS_BACKEND": "immediate",
-}.items():
-    os.environ.setdefault(name, value)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.profiling import set_up_django  # noqa: E402
 
-import django  # noqa: E402
-
-django.setup()
+set_up_django(cache_key_prefix="newsroom-bench-profile")
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402

@@ -71,15 +71,15 @@ def test_newest_story_ids_empty_when_nothing_is_published():
     assert selectors.newest_story_ids(limit=4) == []
 
 
-def test_latest_by_section_limits_each_section_and_skips_the_top_stories():
+def test_front_page_sections_limit_each_section_and_skip_the_top_stories():
     politics = SectionFactory(name="Politics", slug="politics", position=1)
     economy = SectionFactory(name="Economy", slug="economy", position=2)
     SectionFactory(name="Empty", slug="empty", position=0)
     politics_stories = [PublishedArticleFactory(section=politics, written_at=at(day)) for day in range(1, 7)]
     economy_story = PublishedArticleFactory(section=economy, written_at=at(1))
-    top = politics_stories[-1:-3:-1]
 
-    blocks = selectors.latest_by_section(per_section=3, exclude=top)
+    # The two newest stories lead the page (both in Politics): its block starts after them.
+    blocks = selectors.front_page(newest=2, lead=2, per_section=3)[2]
 
     assert [section for section, _ in blocks] == [politics, economy]
     assert blocks[0][1] == politics_stories[-3:-6:-1]
@@ -321,7 +321,9 @@ def test_selectors_never_return_drafts_anywhere():
     draft = ArticleFactory(section=section)
     assert draft not in selectors.article_list()
     assert Article.objects.filter(pk=draft.pk).exists()
-    assert all(draft not in articles for _, articles in selectors.latest_by_section())
+    newest, picks, blocks = selectors.front_page(newest=5, lead=1)
+    assert draft not in newest and draft not in picks
+    assert all(draft not in articles for _, articles in blocks)
 
 
 # --- next_visibility_change -------------------------------------------------------------------
