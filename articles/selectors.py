@@ -16,19 +16,19 @@ import json
 
 from django.conf import settings
 from django.db.models import (
-    CharField,
     Exists,
     F,
+    IntegerField,
     Max,
     Min,
     OuterRef,
     Prefetch,
     Q,
-    StringAgg,
     Subquery,
+    TextField,
     Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, JSONArray
 from django.utils import timezone
 
 from articles import cards, search
@@ -66,17 +66,6 @@ def _cards(articles):
 def _bylines():
     """The bylines and their authors in byline order, in one extra query (``Article.byline_authors``)."""
     return Prefetch("bylines", queryset=ArticleAuthor.objects.select_related("author"))
-
-
-def _any_of(*candidates):
-    """
-    The ids in any of the ``candidates`` (subqueries of ids, sliced or not), as one UNION ALL
-    for ``pk__in``. PostgreSQL plans each part on its own index; an OR of ``pk IN (...)``
-    conditions instead makes it scan every story. Each part is wrapped in its own ``pk IN``
-    because SQLite allows no LIMIT directly in a part of a UNION.
-    """
-    parts = [Article.objects.filter(pk__in=ids).values("pk") for ids in candidates]
-    return parts[0].union(*parts[1:], all=True)
 
 
 def section_list():
@@ -148,14 +137,39 @@ class _IdList(Subquery):
 
     template = "ARRAY(%(subquery)s)"
 
+    # How SQLite puts each value of the column in its array.
+    sqlite_item = "%s"
+
     def as_sqlite(self, compiler, connection, **extra_context):
-        [column] = self.query.values_select  # the subquery's one column, by its name there
-        template = f"(SELECT json_group_array({connection.ops.quote_name(column)}) FROM (%(subquery)s))"
+        # The subquery's one column, by its name there (a field's, or an annotation's).
+        [column] = self.query.values_select or tuple(self.query.annotation_select)
+        item = self.sqlite_item % connection.ops.quote_name(column)
+        template = f"(SELECT json_group_array({item}) FROM (%(subquery)s))"
         return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def _ids(value):
     return json.loads(value) if isinstance(value, str) else list(value or [])
+
+
+class _RowList(_IdList):
+    """
+    ``_IdList`` of a subquery whose one column is ``_json_row(...)``: the rows, in its order,
+    as one value of the outer row (``_rows`` reads it as a list of lists).
+    """
+
+    sqlite_item = "json(%s)"  # the row itself in the array, not its text as a string
+
+
+def _json_row(*fields):
+    """The values of ``fields`` as the text of one JSON array, for a ``_RowList`` subquery."""
+    return Cast(JSONArray(*fields), TextField())
+
+
+def _rows(value):
+    if isinstance(value, str):  # SQLite: one JSON array of the rows
+        return json.loads(value)
+    return [json.loads(row) for row in value or []]  # PostgreSQL: an array of each row's text
 
 
 def sections_with_newest(*, per_section, now=None):
@@ -231,29 +245,45 @@ def front_page(*, newest, lead, per_section=HOME_STORIES_PER_SECTION):
     )
 
 
-def _topic_ids_text():
-    """The story's topic ids as text ("3,8"; NULL for none), read within the story's own query."""
-    ids = (
-        ArticleTopic.objects.filter(article=OuterRef("pk"))
-        .order_by()
-        .values("article")
-        .annotate(ids=StringAgg(Cast("topic_id", CharField()), delimiter=Value(",")))
-        .values("ids")
-    )
-    return Subquery(ids[:1])
+# What a story's page shows of its bylines' authors and of its topics, read within its own query.
+BYLINE_AUTHOR_FIELDS = ("id", "name", "slug", "affiliation")
+SHOWN_TOPIC_FIELDS = ("id", "name", "slug")
+
+
+def _byline_rows():
+    """The story's bylines' authors in byline order, as ``_RowList`` rows of ``BYLINE_AUTHOR_FIELDS``."""
+    bylines = ArticleAuthor.objects.filter(article=OuterRef("pk")).order_by("position", "pk")
+    return _RowList(bylines.values(data=_json_row(*(f"author__{name}" for name in BYLINE_AUTHOR_FIELDS))))
+
+
+def _topic_rows():
+    """The story's topics by name, as ``_RowList`` rows of ``SHOWN_TOPIC_FIELDS``."""
+    filed = ArticleTopic.objects.filter(article=OuterRef("pk")).order_by("topic__name")
+    return _RowList(filed.values(data=_json_row(*(f"topic__{name}" for name in SHOWN_TOPIC_FIELDS))))
 
 
 def article_detail(*, slug):
     """
-    The published story with this slug, or ``None``, with its section, lead photo and credit
-    (what the page's meta tags and address need), its audio, the ids of its topics
-    (``topic_ids``: Related News and the topic links need them, and a story without topics then
-    costs no query for them) and ``has_corrections`` (most stories have none: no query for them
-    either). Its bylines and corrections are loaded by ``load_story_details`` when its text is
-    shown.
+    The published story with this slug, or ``None``, with what its page shows besides its long
+    texts and correction notes, in one query: its section, lead photo and credit (the page's
+    meta tags and address), its audio, its bylines' authors in byline order
+    (``byline_authors``: the sign-off, the author links), its topics by name (``shown_topics``:
+    the topic links; their ids are what Related News looks for) and ``has_corrections`` (most
+    stories have none: no query for them). ``load_story_details`` reads the corrections.
+
+    The bylines and topics come as rows of a subquery each: as queries of their own they cost the
+    page's render more than the subqueries cost the story's.
     """
     found = _article_detail(slug=slug, now=timezone.now())
-    return found[0] if found else None
+    if not found:
+        return None
+    [article] = found
+    db = article._state.db
+    article.byline_authors = [
+        Author.from_db(db, BYLINE_AUTHOR_FIELDS, row) for row in _rows(article.byline_rows)
+    ]
+    article.shown_topics = [Topic.from_db(db, SHOWN_TOPIC_FIELDS, row) for row in _rows(article.topic_rows)]
+    return article
 
 
 _article_detail = CompiledQuery(
@@ -261,7 +291,8 @@ _article_detail = CompiledQuery(
         Article.objects.published(now=values.now)
         .select_related(*CARD_RELATIONS, "audio")
         .annotate(
-            topic_ids_text=_topic_ids_text(),
+            byline_rows=_byline_rows(),
+            topic_rows=_topic_rows(),
             has_corrections=Exists(published_corrections().filter(article=OuterRef("pk"))),
         )
         .filter(slug=values.slug)[:1]
@@ -272,39 +303,32 @@ _article_detail = CompiledQuery(
 
 
 def topic_ids(article):
-    """The ids of ``article``'s topics: from ``article_detail``'s row, else one query (a preview)."""
-    if hasattr(article, "topic_ids_text"):
-        return [int(pk) for pk in (article.topic_ids_text or "").split(",") if pk]
+    """The ids of ``article``'s topics: its ``shown_topics`` (``article_detail``, a preview), else a query."""
+    if hasattr(article, "shown_topics"):
+        return [topic.pk for topic in article.shown_topics]
     return list(ArticleTopic.objects.filter(article=article).values_list("topic_id", flat=True))
 
 
 def load_story_details(article):
     """
-    Load what the story's text shows besides its row: its bylines and their authors, in byline
-    order, for the sign-off (``Article.sign_off``) and the author links
-    (``Article.byline_authors``); its public correction notes, oldest first, as
-    ``article.corrections`` (a second query, only for a story that has some, when
-    ``article_detail`` says); its topics by name as ``article.shown_topics`` (a third query, only
-    for a story that has topics).
+    Load what the story's text shows besides its row: its public correction notes, oldest first,
+    as ``article.corrections`` (one query, only for a story that has some, when ``article_detail``
+    says). A story that ``article_detail`` did not read gets its bylines' authors
+    (``Article.byline_authors``) and its topics by name (``shown_topics``) too, in a query each.
     """
     if "byline_authors" not in article.__dict__:
-        article.byline_authors = [byline.author for byline in _bylines_of(article=article.pk)]
+        article.byline_authors = [byline.author for byline in article.bylines.select_related("author")]
     if not hasattr(article, "corrections"):
         has_corrections = getattr(article, "has_corrections", True)
         article.corrections = _corrections_of(article=article.pk) if has_corrections else []
     if not hasattr(article, "shown_topics"):
-        ids = topic_ids(article)
-        article.shown_topics = _topics_by_id(ids=ids) if ids else []
+        article.shown_topics = list(article.topics.all())
     return article
 
 
-_bylines_of = CompiledQuery(
-    lambda values: ArticleAuthor.objects.filter(article=values.article).select_related("author"), article=int
-)
 _corrections_of = CompiledQuery(
     lambda values: published_corrections().filter(article=values.article), article=int
 )
-_topics_by_id = CompiledQuery(lambda values: topic_list().filter(pk__in=values.ids), ids=[int])
 
 
 def published_corrections():
@@ -341,10 +365,11 @@ def withdrawn_article_pk(*, slug):
     return withdrawn.values_list("pk", flat=True).first()
 
 
-def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
+def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT, cards=None):
     """
-    The Related News block for ``article``, in one query (``topics``: the ids of its topics,
-    ``topic_ids(article)`` by default).
+    The Related News block for ``article``, as cards (``topics``: the ids of its topics,
+    ``topic_ids(article)`` by default; ``cards``, a ``StoryCards`` its cards are read with): a
+    query of their ids, and one of the cards.
 
     The editors' manual links come first in their order, then stories that went live before
     this one (the coverage that led up to it) fill the block up to ``limit``: first those
@@ -360,50 +385,61 @@ def related_news(*, article, topics=None, limit=RELATED_NEWS_COUNT):
     (``cachetags.for_related_news``). A story not yet live (a preview) fills from the newest.
     """
     topics = topic_ids(article) if topics is None else topics
-    now = timezone.now()
-    chosen = dict(
-        _related_ids(
-            limit,
-            article=article.pk,
-            section=article.section_id,
-            written_at=article.written_at,
-            topics=sorted(topics),
-            now=now,
-        )
+    cards = cards or StoryCards()
+    candidates = _related_candidates(
+        limit,
+        article=article.pk,
+        section=article.section_id,
+        written_at=article.written_at,
+        topics=sorted(topics),
+        now=cards.now,
     )
+    positions = {pk: position for pk, position, _, _ in _related_order(candidates)[:limit]}
     # The block's cache tags tell the hand-picked links from the fill.
-    return [
-        dataclasses.replace(card, manual_position=chosen[card.pk])
-        for card in _cards_in_order(list(chosen), now=now)
-    ]
+    shown = cards.in_order(list(positions))
+    return [dataclasses.replace(card, manual_position=positions[card.pk]) for card in shown]
 
 
-def _related_choice(values, limit):
-    """``related_news``'s choice: ``(id, manual position)`` of the stories it shows, in order."""
+def _related_candidates_query(values, limit):
+    """
+    ``related_news``'s candidates, each as ``(id, manual position, shares a topic, written_at)``:
+    its manual links, and the ``limit`` newest earlier stories of its topics and of its section
+    (a story may come twice), all published, never the story itself.
+
+    The candidate lists are the parts of one UNION ALL, and ``_related_order`` puts them in
+    order. Ordered and cut by the database, the choice cost PostgreSQL a new plan on every run
+    (a millisecond, more than the rest of the story page's queries together), because its plan
+    for any values was a hundred times slower still. Each part alone has a plan that is good for
+    any values, kept with the prepared statement.
+    """
     published = Article.objects.published(now=values.now).exclude(pk=values.article)
-    linked = RelatedArticle.objects.filter(from_article=values.article).values("to_article")
     earlier = published
     if values.written_at is not None:
         earlier = earlier.filter(written_at__lte=values.written_at)
-    candidates = [linked, earlier.filter(section=values.section).newest_first().values("pk")[:limit]]
-    order = [F("manual_position").asc(nulls_last=True), "-written_at", "-pk"]
+    shares_topic = link_shares_topic = Value(False)
+    fills = [earlier.filter(section=values.section)]
     if values.topics:
-        shares_topic = Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic__in=values.topics))
-        candidates.append(earlier.filter(shares_topic).newest_first().values("pk")[:limit])
-        order.insert(1, shares_topic.desc())
-    manual_position = RelatedArticle.objects.filter(
-        from_article=values.article, to_article=OuterRef("pk")
-    ).values("position")[:1]
-    return (
-        published.filter(pk__in=_any_of(*candidates))
-        .annotate(manual_position=Subquery(manual_position))
-        .order_by(*order)
-        .values_list("pk", "manual_position")[:limit]
+        filed = ArticleTopic.objects.filter(topic__in=values.topics)
+        shares_topic = Exists(filed.filter(article=OuterRef("pk")))
+        link_shares_topic = Exists(filed.filter(article=OuterRef("to_article")))
+        fills.append(earlier.filter(shares_topic))
+    links = (
+        RelatedArticle.objects.filter(from_article=values.article, to_article__in=published.values("pk"))
+        .order_by()
+        .values_list("to_article", "position", link_shares_topic, "to_article__written_at")
     )
+    # Each fill wrapped in a ``pk IN``: SQLite allows no LIMIT directly in a part of a UNION.
+    parts = [
+        Article.objects.filter(pk__in=fill.newest_first().values("pk")[:limit])
+        .order_by()
+        .values_list("pk", Value(None, output_field=IntegerField()), shares_topic, "written_at")
+        for fill in fills
+    ]
+    return links.union(*parts, all=True).order_by()
 
 
-_related_ids = CompiledQuery(
-    _related_choice,
+_related_candidates = CompiledQuery(
+    _related_candidates_query,
     article=int,
     section=int,
     written_at=datetime.datetime,
@@ -412,18 +448,49 @@ _related_ids = CompiledQuery(
 )
 
 
-def _cards_in_order(ids, *, now):
+def _related_order(candidates):
     """
-    The cards of the stories ``ids`` that ``published()`` shows, in the order of ``ids``.
+    ``candidates`` (``_related_candidates``' rows), each story once, in the block's order: the
+    manual links by position, then the stories sharing a topic with it, then the others, each
+    newest first.
+    """
+    rows = {}
+    for pk, position, shares_topic, written_at in candidates:
+        if pk not in rows or position is not None:  # a linked story keeps its link's position
+            rows[pk] = (pk, position, bool(shares_topic), written_at)
+    newest_first = sorted(rows.values(), key=lambda row: (row[3], row[0]), reverse=True)
+    # Python's sort is stable: within the same place and topic, the newest stay first.
+    return sorted(newest_first, key=lambda row: (row[1] is None, row[1] or 0, not row[2]))
 
-    A block's stories are chosen by one query of ids and read by this second one: PostgreSQL
-    plans two small queries in a tenth of the time it takes to plan the choice joined to
-    every table a card shows (which it did anew on every render).
+
+class StoryCards:
     """
-    if not ids:
-        return []
-    found = {card.pk: card for card in cards.cards_from_rows(_card_rows_by_id(ids=ids, now=now))}
-    return [found[pk] for pk in ids if pk in found]
+    The cards of the stories a page's blocks show, read together. A block's stories are chosen
+    by one query of ids and read by a second one: PostgreSQL plans two small queries in a tenth
+    of the time it takes to plan the choice joined to every table a card shows. A block that
+    knows its ids before another reads its cards says so (``expect``), and the first of them to
+    read (``in_order``) reads every card named so far in that one query: a story page's Editor's
+    Pick and Related News cost one query of cards, not two. Cards are read as ``published()``
+    shows them at ``now`` (when it was made, by default), which blocks use for their choice too.
+    """
+
+    def __init__(self, *, now=None):
+        self.now = now or timezone.now()
+        self._expected = set()
+        self._read = set()
+        self._found = {}
+
+    def expect(self, ids):
+        """The stories ``ids`` will be asked for: read with the next cards read."""
+        self._expected.update(ids)
+
+    def in_order(self, ids):
+        """The cards of the stories ``ids`` that ``published()`` shows, in the order of ``ids``."""
+        if not self._read.issuperset(ids):
+            unread = ({*ids} | self._expected) - self._read
+            self._found.update(cards_by_id(unread, now=self.now))
+            self._read |= unread
+        return [self._found[pk] for pk in ids if pk in self._found]
 
 
 # The flat rows of ``card_list``, compiled once: no order (the ids give it).
@@ -439,25 +506,31 @@ _card_rows_by_id = CompiledQuery(
 )
 
 
-def editors_picks(*, section=None, exclude=None, limit=None):
+def editors_picks(*, section=None, exclude=None, limit=None, cards=None):
     """
-    The Editor's Pick block: the section's picks first, then the site-wide ones.
+    The Editor's Pick block, as cards (read with ``cards``, a ``StoryCards``, if given): the
+    section's picks first, then the site-wide ones.
 
     Only picks on display now (``EditorsPick.objects.showing()``: inside their time window, of
     published stories). A story picked in both lists appears once, in the section's place.
     Returns at most ``limit`` (default ``settings.NEWSROOM_PICKS_LIMIT``) articles.
     """
+    cards = cards or StoryCards()
+    return cards.in_order(editors_pick_ids(section=section, exclude=exclude, limit=limit, now=cards.now))
+
+
+def editors_pick_ids(*, section=None, exclude=None, limit=None, now=None):
+    """The ids of ``editors_picks``'s stories, in their order, in one query."""
     limit = settings.NEWSROOM_PICKS_LIMIT if limit is None else limit
     if limit <= 0:
         return []
-    now = timezone.now()
     picked = _picked_ids(
         limit,
         section=getattr(section, "pk", section),
         exclude=getattr(exclude, "pk", exclude),
-        now=now,
+        now=now or timezone.now(),
     )
-    return _cards_in_order(list(dict.fromkeys(picked))[:limit], now=now)
+    return list(dict.fromkeys(picked))[:limit]
 
 
 def _pick_choice(values, limit):

@@ -331,8 +331,10 @@ def article_detail(request, section_slug, year, month, day, slug):
     canonical_url = article.get_absolute_url()
     if request.path != canonical_url:
         return HttpResponsePermanentRedirect(canonical_url)
-    picks = _SectionPicks(article)
-    blocks = _article_blocks(article, origin=structured_data.origin_of(request), picks=picks)
+    # Related News and the Editor's Pick read their cards in one query when both are rendered.
+    cards = selectors.StoryCards()
+    picks = _SectionPicks(article, cards=cards)
+    blocks = _article_blocks(article, origin=structured_data.origin_of(request), picks=picks, cards=cards)
     if not pagecache.store.is_on() and picks.include(article):
         # Nothing is kept: the section's block would be rendered only to be replaced below.
         blocks["editors_pick"] = _editors_pick(article, picks=picks, without_it=True)
@@ -347,15 +349,18 @@ def article_detail(request, section_slug, year, month, day, slug):
     return tag(response, *(block_tag for _, tags in rendered.values() for block_tag in tags))
 
 
-def _article_blocks(article, *, origin, picks=None, **story_context):
+def _article_blocks(article, *, origin, picks=None, cards=None, **story_context):
     """
     The blocks of a story's page, by their name in the page's context, each as
     ``(cache name, render)`` for ``cached_blocks``: ``render()`` reads what its block needs and
     returns ``(html, tags)``. They are apart because they change apart: the story and its head
     metadata when it is updated, Related News when a story it shows or could show changes, the
     Editor's Pick when the picks change. The head metadata (JSON-LD, Open Graph) has full addresses on
-    ``origin``, so it is kept per host.
+    ``origin``, so it is kept per host. ``cards``: the ``selectors.StoryCards`` the blocks read
+    their cards with (``picks``' too).
     """
+    cards = cards or selectors.StoryCards()
+    picks = picks or _SectionPicks(article, cards=cards)
 
     def story_head():
         json_ld = []
@@ -380,7 +385,7 @@ def _article_blocks(article, *, origin, picks=None, **story_context):
 
     def related_news():
         topics = selectors.topic_ids(article)
-        related = selectors.related_news(article=article, topics=topics)
+        related = selectors.related_news(article=article, topics=topics, cards=cards)
         html = render_to_string("includes/related_news.html", {"related": related})
         limit = selectors.RELATED_NEWS_COUNT
         return html, cachetags.for_related_news(article, shown=related, limit=limit, topics=topics)
@@ -390,7 +395,7 @@ def _article_blocks(article, *, origin, picks=None, **story_context):
         "story": (f"story:{article.pk}:{article.version}", story),
         "related_news": (f"related-news:{article.pk}", related_news),
         # The section's picks: a story moved to another section gets the other section's.
-        "editors_pick": _editors_pick(article, picks=picks or _SectionPicks(article), without_it=False),
+        "editors_pick": _editors_pick(article, picks=picks, without_it=False),
     }
 
 
@@ -399,24 +404,34 @@ class _SectionPicks:
     The Editor's Pick of a story's section, read once for its page (at the first block that
     needs it): the section's block lists the first ``NEWSROOM_PICKS_LIMIT``, and when the story
     is one of them its own block lists the others, from the same query (one more is read for it).
+    Whether the story is one of them takes the ids alone; their cards are read with ``cards``
+    (a ``selectors.StoryCards``), with Related News's when that block is rendered too.
     """
 
-    def __init__(self, article):
+    def __init__(self, article, *, cards=None):
         self.article = article
+        self.cards = cards or selectors.StoryCards()
 
     @functools.cached_property
     def _candidates(self):
         limit = settings.NEWSROOM_PICKS_LIMIT
-        return selectors.editors_picks(section=self.article.section, limit=limit + 1) if limit > 0 else []
+        if limit <= 0:
+            return []
+        ids = selectors.editors_pick_ids(section=self.article.section, limit=limit + 1, now=self.cards.now)
+        self.cards.expect(ids)
+        return ids
 
     def include(self, article):
         """Whether ``article`` is in the section's block."""
-        return any(story.pk == article.pk for story in self.shown(without_it=False))
+        return article.pk in self._shown_ids(without_it=False)
 
     def shown(self, *, without_it):
+        return self.cards.in_order(self._shown_ids(without_it=without_it))
+
+    def _shown_ids(self, *, without_it):
         candidates = self._candidates
         if without_it:
-            candidates = [story for story in candidates if story.pk != self.article.pk]
+            candidates = [pk for pk in candidates if pk != self.article.pk]
         return candidates[: settings.NEWSROOM_PICKS_LIMIT]
 
 

@@ -20,13 +20,20 @@ What keeps it safe:
 * Anything that changes the SQL's shape (how many ids, whether a story has topics) is a *shape*
   argument: each shape is compiled once on its own.
 * Results are always lists: nothing can chain another filter onto the compiled SQL.
+
+On PostgreSQL the SQL runs as a prepared statement, with the call's values as its only
+parameters: every other value the ORM passes (the statuses ``published()`` allows, a flag) is
+written into it as a literal (``_prepared_sql``), so its one plan for any values
+(``plan_cache_mode``, newsroom/settings.py) uses the indexes kept for live stories.
 """
 
 import copy
 import datetime
 import functools
 import itertools
+import re
 import threading
+import weakref
 
 from django.conf import settings
 from django.db import connections
@@ -84,6 +91,43 @@ class _Compiled:
         self.sql = sql
         self.params = list(params)
         self.positions = positions  # [(parameter index, value name, index in a list or None)]
+        self.prepared = None  # (SQL, the indexes of the parameters it keeps): ``_prepared_sql``
+        # What turns each column's value into Python, by connection: the same on every run.
+        self.converters = weakref.WeakKeyDictionary()
+
+
+# A parameter's place in the ORM's SQL, or an escaped percent sign.
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _prepared_sql(compiled, connection):
+    """
+    ``(sql, kept)``: the compiled SQL for a prepared statement, with every parameter that is not a
+    call's value written into it as a literal (the statuses ``published()`` allows, a flag), and
+    the indexes of the parameters it keeps, in order.
+
+    PostgreSQL plans a prepared statement for any values after its first runs, and keeps that
+    plan if it looks no dearer than planning each run. A status given as a parameter could be any
+    status, so that plan could use none of the indexes kept for live stories only (their
+    condition is on the status): it looked a hundred times dearer, and was, so every run was
+    planned anew, which cost more than running it. As literals, the plan for any values uses them.
+    """
+    from psycopg import sql  # noqa: PLC0415  (PostgreSQL only)
+
+    values = {place for place, _, _ in compiled.positions}
+    places = iter(range(len(compiled.params)))
+    kept = []
+
+    def write(match):
+        if match.group() == "%%":
+            return "%%"
+        place = next(places)
+        if place in values:
+            kept.append(place)
+            return "%s"
+        return sql.Literal(compiled.params[place]).as_string(connection.connection).replace("%", "%%")
+
+    return _PLACEHOLDER.sub(write, compiled.sql), kept
 
 
 class CompiledQuery:
@@ -154,9 +198,27 @@ class CompiledQuery:
         compiler.connection, compiler.using = connection, using
         sql = compiled.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        compiler.get_converters = functools.partial(_converters, compiled, compiler)
         if settings.DATABASE_PREPARED_STATEMENTS and hasattr(connection, "preparing_cursor"):
-            compiler.execute_sql = functools.partial(_execute_prepared, compiler, sql, params)
+            if compiled.prepared is None:
+                connection.ensure_connection()  # the literals are written for its encoding
+                compiled.prepared = _prepared_sql(compiled, connection)
+            prepared_sql, kept = compiled.prepared
+            kept_params = [params[place] for place in kept]
+            compiler.execute_sql = functools.partial(_execute_prepared, compiler, prepared_sql, kept_params)
         return compiler
+
+
+def _converters(compiled, compiler, expressions):
+    """
+    ``compiler.get_converters``, asked once per connection and select list: the compiled query's
+    select list is the same on every run (its expressions are the compiled compiler's own).
+    """
+    by_expressions = compiled.converters.setdefault(compiler.connection, {})
+    key = tuple(map(id, expressions))
+    if key not in by_expressions:
+        by_expressions[key] = type(compiler).get_converters(compiler, expressions)
+    return by_expressions[key]
 
 
 def _execute_prepared(compiler, sql, params, result_type=MULTI, chunked_fetch=False, chunk_size=None):

@@ -60,13 +60,17 @@ serving a stale copy while it refreshes or when the application is down. A 404 o
 reader's request gets the same headers, so that those caches store it over the page they hold
 (see ``middleware``).
 
+Small parts every page shows (the section menu) are kept in each process's memory under the
+versions of their tags, with the page cache on or off (:func:`kept_in_process`, ``memo``).
+
 Modules: ``declare`` (what views say), ``keys`` (the address a page is kept under), ``store``
 (tag versions, entries), ``versions`` (the version clock), ``purges`` (the outbox of
-invalidations), ``blocks``, ``middleware``, ``registry``.
+invalidations), ``blocks``, ``memo``, ``middleware``, ``registry``.
 """
 
 from pagecache.blocks import cached_blocks
 from pagecache.declare import tag, tag_request, tagged, uses_params
+from pagecache.memo import kept_in_process
 from pagecache.store import SCHEDULES, Start, invalidate, started
 
 
@@ -83,6 +87,7 @@ __all__ = [
     "cached_blocks",
     "invalidate",
     "invalidate_on_commit",
+    "kept_in_process",
     "started",
     "tag",
     "tag_request",

@@ -102,6 +102,25 @@ def started(request):
     return getattr(request, STARTED_ATTRIBUTE)
 
 
+def current_versions(tags):
+    """
+    The current versions of ``tags``, in the order of ``sorted(tags)``, in one round trip; a tag
+    that has none (never moved, or dropped by the cache) takes the clock's value, which is above
+    any version it had. ``None`` if the cache is away.
+    """
+    store = cache()
+    keys = [TAG_PREFIX + str(t) for t in sorted(tags)]
+    found = store.get_many(keys)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        versions.start(store, CLOCK_KEY)  # a clock the cache lost starts above every version
+        versions.set_to_clock(store, CLOCK_KEY, missing)
+        found.update(store.get_many(missing))
+    if len(found) < len(keys):
+        return None
+    return tuple(found[key] for key in keys)
+
+
 def _tag_versions(store, keys, since_clock):
     """
     The current versions of the tag ``keys``, or ``None`` if any of them moved after the clock

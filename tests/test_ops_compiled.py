@@ -1,6 +1,7 @@
 """ops/compiled.py: reader queries compiled once, run with each call's values."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -113,3 +114,34 @@ def test_on_postgresql_the_sql_is_a_prepared_statement_unless_turned_off(setting
     assert query(slug="no-such-story") == []
     new = [statement for statement in _prepared_statements() if statement not in before]
     assert len(new) == (1 if prepared else 0)
+
+
+def _statement_plans(text):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{text}%"],
+        )
+        return cursor.fetchall()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_only_the_values_are_parameters_and_the_statement_is_planned_for_any(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    stories = [PublishedArticleFactory() for _ in range(3)]
+    query = CompiledQuery(
+        lambda values: Article.objects.published(now=values.now).filter(slug=values.slug),
+        slug=str,
+        now=datetime.datetime,
+    )
+
+    for story in stories * 3:  # more runs than PostgreSQL makes before it may keep one plan
+        assert query(slug=story.slug, now=timezone.now()) == [story]
+
+    [(statement, generic, custom)] = _statement_plans(Article._meta.db_table)
+    # The statuses published() allows are in the SQL (a partial index's condition can match
+    # them), not parameters; the slug and the time are.
+    assert "'published'" in statement
+    assert sorted(set(re.findall(r"\$\d+", statement))) == ["$1", "$2", "$3"]  # the time twice, the slug
+    assert (generic, custom) == (9, 0)

@@ -257,26 +257,25 @@ def story_with_everything(count, body):
 
 
 @pytest.mark.parametrize("count", [0, 5])
-def test_article_page_budget_is_eight_queries_without_body_photos(
-    client, django_assert_max_num_queries, count
-):
+def test_article_page_budget_is_six_queries_without_body_photos(client, django_assert_max_num_queries, count):
     article = story_with_everything(count, "<p>No photos in this report.</p>")
 
-    # The breaking-news banner's is one of them; Related News and the picks each choose their
-    # stories' ids, then read their cards (neither when there are none).
-    with django_assert_max_num_queries(8 if count else 6):
+    # The story with its bylines and topics, the section menu and the breaking-news banner;
+    # Related News and the picks each choose their stories' ids, then both blocks' cards are
+    # read at once (not when there are none).
+    with django_assert_max_num_queries(6 if count else 5):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.decode().count("srcset=") >= 2 * (1 + count)
 
 
 @pytest.mark.parametrize("count", [1, 4])
-def test_article_page_budget_is_nine_queries_with_body_photos(client, django_assert_max_num_queries, count):
+def test_article_page_budget_is_seven_queries_with_body_photos(client, django_assert_max_num_queries, count):
     photos = [big_photo(credit=f"Body Agency {n}") for n in range(count)]
     body = "".join(f'<figure><img src="{photo.image.url}" alt=""></figure>' for photo in photos)
     article = story_with_everything(3, body)
 
-    with django_assert_max_num_queries(9):  # the eight above, and the body's photos in one
+    with django_assert_max_num_queries(7):  # the six above, and the body's photos in one
         response = client.get(article.get_absolute_url())
     content = response.content.decode()
     assert all(f"Photo : Body Agency {n}" in content for n in range(count))

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import selectors, workflow
-from articles.models import Article
+from articles.models import Article, Topic
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -134,16 +134,36 @@ def test_article_detail_only_finds_published_stories():
     assert selectors.article_detail(slug=live.slug) == live
 
 
-def test_story_details_load_authors_in_byline_order_in_one_query(django_assert_num_queries):
-    zed, abe = AuthorFactory(name="Zed Zulu"), AuthorFactory(name="Abe Alpha")
+def test_article_detail_reads_bylines_and_topics_in_the_story_query(django_assert_num_queries):
+    zed = AuthorFactory(name='Zed "Z" Zulu, Jr.', affiliation="Radio, News")
+    abe = AuthorFactory(name="Abe Alpha")
+    storms = Topic.objects.create(name="Storms", slug="storms")
+    elections = Topic.objects.create(name="Elections", slug="elections")
     article = PublishedArticleFactory(authors=[zed, abe])
-    found = selectors.article_detail(slug=article.slug)
+    article.topics.set([storms, elections])
 
-    with django_assert_num_queries(1):  # bylines with their authors; the story's row said no corrections
+    with django_assert_num_queries(1):  # the story, its bylines and its topics; no corrections
+        found = selectors.article_detail(slug=article.slug)
         selectors.load_story_details(found)
         assert found.byline_authors == [zed, abe]
-        assert found.sign_off.startswith("Zed Zulu and Abe Alpha, ")
+        assert [(author.name, author.get_absolute_url()) for author in found.byline_authors] == [
+            (zed.name, zed.get_absolute_url()),
+            (abe.name, abe.get_absolute_url()),
+        ]
+        assert found.sign_off == 'Zed "Z" Zulu, Jr. and Abe Alpha, Radio, News.'
         assert found.corrections == []
+        # By name, as the topic pages list them.
+        assert [(topic.name, topic.get_absolute_url()) for topic in found.shown_topics] == [
+            ("Elections", elections.get_absolute_url()),
+            ("Storms", storms.get_absolute_url()),
+        ]
+        assert selectors.topic_ids(found) == [elections.pk, storms.pk]
+
+
+def test_article_detail_of_a_story_without_bylines_or_topics():
+    found = selectors.article_detail(slug=PublishedArticleFactory().slug)
+
+    assert (found.byline_authors, found.shown_topics, found.sign_off) == ([], [], "")
 
 
 def test_story_details_read_the_corrections_of_a_story_that_has_some(django_assert_num_queries):
@@ -152,7 +172,7 @@ def test_story_details_read_the_corrections_of_a_story_that_has_some(django_asse
     workflow.publish_update(article=article, user=editor, minor=False, correction="The vote was on Tuesday.")
     found = selectors.article_detail(slug=article.slug)
 
-    with django_assert_num_queries(2):  # bylines, correction notes
+    with django_assert_num_queries(1):  # the correction notes
         selectors.load_story_details(found)
     assert [note.correction_note for note in found.corrections] == ["The vote was on Tuesday."]
 
@@ -265,6 +285,25 @@ def test_related_news_has_a_fixed_count():
 
 
 # --- Editor's Pick ---------------------------------------------------------------------------
+
+
+def test_story_cards_read_the_cards_of_every_block_that_expects_some_at_once(django_assert_num_queries):
+    section = SectionFactory()
+    earlier = [PublishedArticleFactory(section=section, written_at=at(day)) for day in (1, 2, 3)]
+    article = PublishedArticleFactory(section=section, written_at=at(5))
+    picked = PublishedArticleFactory(written_at=at(4))
+    EditorsPickFactory(article=picked, position=0)
+    cards = selectors.StoryCards()
+
+    with django_assert_num_queries(3):  # the picks' ids, Related News's ids, every card at once
+        pick_ids = selectors.editors_pick_ids(section=section, now=cards.now)
+        cards.expect(pick_ids)
+        related = selectors.related_news(article=article, topics=[], cards=cards)
+        picks = cards.in_order(pick_ids)
+
+    assert related == earlier[::-1]
+    assert picks == [picked]
+    assert selectors.editors_picks(section=section) == [picked]
 
 
 def test_editors_picks_section_first_then_site_wide_deduplicated():

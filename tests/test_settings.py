@@ -353,7 +353,8 @@ def test_postgresql_gets_timeouts_keepalives_and_health_checks():
     assert health_checks is True
     assert options["connect_timeout"] == 3
     assert (options["keepalives"], options["keepalives_idle"]) == (1, 30)
-    assert options["options"] == "-c statement_timeout=20000"
+    # Prepared statements (the compiled reader queries) are planned once, for any values.
+    assert options["options"] == "-c statement_timeout=20000 -c plan_cache_mode=force_generic_plan"
 
 
 def test_production_refuses_tasks_run_in_requests_or_a_queue_redis_shared_with_the_cache(tmp_path):

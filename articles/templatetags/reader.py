@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from articles import cachetags, cards, selectors
-from pagecache import cached_blocks
+from pagecache import kept_in_process
 
 register = template.Library()
 
@@ -54,9 +54,10 @@ def section_menu(context):
     section bar and the Menu, with the page's section marked (``aria-current``).
 
     It is a tag rather than view context so that error pages rendered by Django's own handlers
-    get the same menu; it reads through ``selectors`` like the views do (one query), and is kept
-    by the page cache as a block, one per marked section, until a section changes (every reader
-    page is tagged "site").
+    get the same menu; it reads through ``selectors`` like the views do (one query). Each process
+    keeps it, one per marked section, until a section changes (``pagecache.memo``: the "site"
+    tag, which every reader page carries too), with the page cache on or off: read and rendered
+    on every page, it cost more than a story's own text.
     """
     current, current_kind = _current_section(context)
 
@@ -66,11 +67,9 @@ def section_menu(context):
             "includes/section_links.html",
             {"sections": selectors.section_list(), "current": current, "current_kind": current_kind},
         )
-        html = render_to_string("includes/section_menu.html", {"links": mark_safe(links)})
-        return html, {cachetags.SITE}
+        return render_to_string("includes/section_menu.html", {"links": mark_safe(links)})
 
-    [(html, _)] = cached_blocks([(f"section-menu:{current_kind}:{current}", render)])
-    return html
+    return kept_in_process(f"section-menu:{current_kind}:{current}", [cachetags.SITE], render)
 
 
 def _current_section(context):

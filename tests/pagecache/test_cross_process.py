@@ -49,15 +49,16 @@ def backends():
         yield "redis"
 
 
-def _environment(tmp, backend):
+def _environment(tmp, backend, **settings):
     if backend == "redis":
         return child_environment(
             tmp,
             SECRET_KEY="cross-process-test",
             REDIS_URL=os.environ["REDIS_URL"],
             CACHE_KEY_PREFIX=f"cross-process-{uuid.uuid4().hex}",
+            **settings,
         )
-    return child_environment(tmp, SECRET_KEY="cross-process-test")
+    return child_environment(tmp, SECRET_KEY="cross-process-test", **settings)
 
 
 def _manage(env, *args, timeout=60):
@@ -128,11 +129,22 @@ def database():
 
 @pytest.fixture(scope="module", params=list(backends()))
 def site(request, database):
+    yield from _serve(database, request.param)
+
+
+@pytest.fixture(scope="module", params=list(backends()))
+def site_without_page_cache(request, database):
+    """The same, with nothing kept (``NEWSROOM_PAGE_CACHE_TTL=0``) but what each process keeps itself."""
+    yield from _serve(database, request.param, NEWSROOM_PAGE_CACHE_TTL="0")
+
+
+def _serve(database, backend, **settings):
+    """A server on its own copy of ``database``, and what the tests need to know."""
     source, data = database
     tmp = Path(tempfile.mkdtemp(prefix="newsroom-cross-process-"))
     try:
         shutil.copyfile(source, tmp / "newsroom.sqlite3")
-        env = _environment(tmp, request.param)
+        env = _environment(tmp, backend, **settings)
         server = Server(env)
         try:
             yield {"env": env, "server": server, **data}
@@ -168,3 +180,30 @@ def test_a_story_published_from_a_terminal_is_on_its_section_page_within_a_secon
     _manage(site["env"], "workflow", str(site["waiting"]), "publish", "--user", "duty")
 
     assert server.poll(site["section"], lambda status, body: "Minister resigns" in body) is not None
+
+
+# A section renamed as the admin renames it: the change and its purge of the "site" tag, committed.
+RENAME_SECTION = """
+from django.db import transaction
+from articles import cachetags
+from articles.models import Section
+with transaction.atomic():
+    Section.objects.filter(slug="politics").update(name="Home Affairs")
+    cachetags.site_changed()
+"""
+
+
+def test_a_section_renamed_in_another_process_is_in_the_next_menu_with_nothing_kept(site_without_page_cache):
+    # Each worker keeps the section menu in memory (pagecache.memo), the page cache off or on.
+    site, url = site_without_page_cache, site_without_page_cache["live"][1]
+    server = site["server"]
+    for _ in range(4):  # both workers, most likely, have it kept
+        assert ">Politics</a>" in server.get(url)[2]
+
+    _manage(site["env"], "shell", "-c", RENAME_SECTION)
+
+    for _ in range(4):  # the very next request of each worker reads it again
+        status, served, body = server.get(url)
+        assert (status, served) == (200, "MISS")
+        assert ">Home Affairs</a>" in body
+        assert ">Politics</a>" not in body
