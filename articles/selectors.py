@@ -160,7 +160,7 @@ class StoryList:
         """
         if stop <= start:
             return []
-        offset = (count - stop if from_oldest else start) or None
+        offset = count - stop if from_oldest else start
         rows = _story_page(
             stop - start, from_oldest, section=self.section, topic=self.topic, offset=offset, now=self.now
         )
@@ -192,10 +192,7 @@ def _story_page_query(values, limit, from_oldest):
     ids = listed.newest_first().values("pk")
     if from_oldest:  # the order is total (newest_first), so it reverses exactly
         ids = ids.reverse()
-    # A page at either end of the list (no offset, ``None``) is a shape of its own, without
-    # OFFSET: PostgreSQL plans its prepared statement once. An offset it cannot see when it
-    # plans makes it plan every run anew (an unknown offset could be any part of the list).
-    page = ids[:limit] if values.offset is None else _Offset(ids[:limit], offset=values.offset)
+    page = _Offset(ids[:limit], offset=values.offset)
     return (
         Article.objects.published(now=values.now)
         .filter(pk__in=page)

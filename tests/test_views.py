@@ -200,6 +200,27 @@ def test_section_paginates_twenty_a_page_with_rel_links(client):
     assert shown == [f"World story {n:02d}" for n in range(44, -1, -1)]
 
 
+@pytest.mark.parametrize("cookie", ["", "sessionid=x"])
+def test_a_sections_kept_story_count_follows_its_stories(
+    client, page_cache, committed, cookie, django_assert_max_num_queries
+):
+    # The count is kept like a block (views._kept_count), for readers and for requests that
+    # bypass the page cache (a session) alike, until a story of the section changes.
+    section = SectionFactory(slug="world")
+    stories = [PublishedArticleFactory(section=section, written_at=at(1, 0, n)) for n in range(21)]
+    if cookie:
+        client.cookies.load(cookie)
+    assert "Page 1 of 2" in text(client.get("/world/"))
+    # Kept: the section and its page's cards only (or the whole page, kept, without a session).
+    with django_assert_max_num_queries(2 if cookie else 0):
+        assert "Page 1 of 2" in text(client.get("/world/"))
+
+    committed(workflow.unpublish, article=stories[0], user=EditorFactory(), comment="Withdrawn.")
+
+    assert "Page 1 of 2" not in text(client.get("/world/"))
+    assert client.get("/world/?page=2").status_code == 404
+
+
 def test_section_pages_split_stories_published_at_the_same_moment_exactly_once(client):
     # Pages are fetched by their ids (views.IdPaginator); ties on the time fall back on the id.
     section = SectionFactory(slug="world")
