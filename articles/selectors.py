@@ -146,7 +146,9 @@ class StoryList:
 
     section: int | None = None
     topic: int | None = None
-    now: datetime.datetime = dataclasses.field(default_factory=timezone.now)
+    # The clock read through timezone.now at each list's making, as every reader query does (a
+    # test patches it): default_factory=timezone.now would keep the function it was at import.
+    now: datetime.datetime = dataclasses.field(default_factory=lambda: timezone.now())
 
     def count(self):
         [count] = _story_count(section=self.section, topic=self.topic, now=self.now)
@@ -188,6 +190,10 @@ class _Offset(Subquery):
 
 
 def _story_page_query(values, limit, from_oldest):
+    """
+    ``StoryList.cards``'s query: ``limit`` ids from ``offset`` on, walked from the newest (or the
+    oldest, ``from_oldest``), and their cards' rows, newest first.
+    """
     listed = _filed(Article.objects.published(now=values.now), section=values.section, topic=values.topic)
     ids = listed.newest_first().values("pk")
     if from_oldest:  # the order is total (newest_first), so it reverses exactly
