@@ -29,6 +29,7 @@ from django.db.models import Max
 from django.urls import reverse
 
 from articles import cachetags, renditions, selectors
+from articles.models import Photo, article_path
 from pagecache import tag, uses_params
 
 
@@ -139,20 +140,28 @@ class ArticleSitemap(Sitemap):
 
     # A page is one query and about 270 KB of XML: quick to build on demand, well under the
     # protocol's 50,000 addresses and 50 MB. Its stories are all in memory at once while it is
-    # built (about 5 KB each, with their sections and photos), and a worker keeps the memory a
-    # page once needed: 5,000 a page left each gunicorn worker 20-45 MB bigger for good
-    # (bench/RESULTS.md, "Memory"), 1,000 a fifth of that.
+    # built, as rows (selectors.sitemap_articles), and a worker keeps the memory a page once
+    # needed: 5,000 a page left each gunicorn worker 20-45 MB bigger for good (bench/RESULTS.md,
+    # "Memory"), 1,000 a fifth of that.
     limit = 1000
 
     def items(self):
         return selectors.sitemap_articles()
 
+    def location(self, row):
+        # Article.get_absolute_url's rule, from the row.
+        return article_path(
+            section_slug=row["section__slug"],
+            written_at=row["written_at"] or row["created_at"],
+            slug=row["slug"],
+        )
+
     @property
     def paginator(self):
         return IdRangePaginator(self.items(), self.limit)
 
-    def lastmod(self, article):
-        return to_the_second(article.updated_at or article.written_at)
+    def lastmod(self, row):
+        return to_the_second(row["updated_at"] or row["written_at"])
 
     def get_latest_lastmod(self):
         # The index's <lastmod> for this sitemap, in one query rather than by loading every story.
@@ -167,11 +176,13 @@ class ArticleSitemap(Sitemap):
         return urls
 
 
-def lead_image(article):
-    """The rendition of ``article``'s lead photo a sitemap names: its largest JPEG, uncropped."""
-    if article.lead_photo is None:
+def lead_image(row):
+    """The rendition of a story's lead photo a sitemap names (``row``: ``selectors.sitemap_articles``):
+    its largest JPEG, uncropped."""
+    if row["lead_photo_id"] is None:
         return None
-    return renditions.largest(article.lead_photo, fmt="jpeg")
+    fields = {name: row[f"lead_photo__{name}"] for name in selectors.SITEMAP_PHOTO_FIELDS}
+    return renditions.largest(Photo(pk=row["lead_photo_id"], **fields), fmt="jpeg")
 
 
 class NewsSitemap(Sitemap):

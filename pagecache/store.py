@@ -33,6 +33,13 @@ REMEMBERED_ENTRIES = 5_000
 _remembered_tag_keys = LRUCache(REMEMBERED_ENTRIES)
 # Threaded servers share it, and an LRU cache reorders itself on every read.
 _remembered_lock = threading.Lock()
+# One copy of each tag key for all the entries remembered: most pages share most of their tags
+# ("site", "listing", a section's), and a copy per entry read back from the cache was 40,000
+# small strings, kept for as long as the worker lives among the short-lived objects of renders
+# (memory the worker could not give back). Emptied when it grows past this, which only ends the
+# sharing of the keys already remembered.
+SHARED_TAG_KEYS = 50_000
+_shared_tag_keys = {}
 
 
 def cache():
@@ -118,7 +125,9 @@ def _tag_versions(store, keys, since_clock):
 
 def _remember(key, tag_keys):
     with _remembered_lock:
-        _remembered_tag_keys[key] = tuple(tag_keys)
+        if len(_shared_tag_keys) > SHARED_TAG_KEYS:
+            _shared_tag_keys.clear()
+        _remembered_tag_keys[key] = tuple(_shared_tag_keys.setdefault(tag_key, tag_key) for tag_key in tag_keys)
 
 
 def read(store, keys):

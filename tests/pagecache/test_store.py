@@ -66,3 +66,32 @@ def test_the_pages_read_most_recently_stay_one_round_trip(client):
         with mock.patch.object(cache, "get_many", wraps=cache.get_many) as get_many:
             assert client.get("/tagged/b/")["X-Page-Cache"] == "HIT"
         assert get_many.call_count == 2  # forgotten: its tags' versions are read in a second trip
+
+
+def test_entries_remembered_with_the_same_tags_share_one_copy_of_each_tag_key():
+    first = [store.TAG_PREFIX + "site", store.TAG_PREFIX + "section:1"]
+    # Equal keys read back from the cache for another entry are other string objects.
+    second = ["".join([store.TAG_PREFIX, "site"]), "".join([store.TAG_PREFIX, "section:1"])]
+    assert second[0] is not first[0]
+    with (
+        mock.patch.object(store, "_remembered_tag_keys", LRUCache(10)),
+        mock.patch.object(store, "_shared_tag_keys", {}),
+    ):
+        store._remember("page:a", first)
+        store._remember("page:b", second)
+
+        a, b = store._remembered_tag_keys["page:a"], store._remembered_tag_keys["page:b"]
+        assert a == b
+        assert all(x is y for x, y in zip(a, b, strict=True))
+
+
+def test_the_shared_tag_keys_stay_bounded():
+    with (
+        mock.patch.object(store, "_remembered_tag_keys", LRUCache(10)),
+        mock.patch.object(store, "_shared_tag_keys", {}),
+        mock.patch.object(store, "SHARED_TAG_KEYS", 3),
+    ):
+        for n in range(10):
+            store._remember(f"page:{n}", [f"{store.TAG_PREFIX}article:{n}"])
+            assert len(store._shared_tag_keys) <= 4
+        assert store._remembered_tag_keys["page:0"] == (f"{store.TAG_PREFIX}article:0",)  # still right
