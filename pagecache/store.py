@@ -127,7 +127,9 @@ def _remember(key, tag_keys):
     with _remembered_lock:
         if len(_shared_tag_keys) > SHARED_TAG_KEYS:
             _shared_tag_keys.clear()
-        _remembered_tag_keys[key] = tuple(_shared_tag_keys.setdefault(tag_key, tag_key) for tag_key in tag_keys)
+        _remembered_tag_keys[key] = tuple(
+            _shared_tag_keys.setdefault(tag_key, tag_key) for tag_key in tag_keys
+        )
 
 
 def read(store, keys):
