@@ -16,6 +16,7 @@ import json
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     Exists,
     F,
     IntegerField,
@@ -83,12 +84,34 @@ def topic_list():
     return Topic.objects.all()
 
 
+def section_by_slug(slug):
+    """The section with this slug, or ``None``."""
+    found = _section_by_slug(slug=slug)
+    return found[0] if found else None
+
+
+def topic_by_slug(slug):
+    """The topic with this slug, or ``None``."""
+    found = _topic_by_slug(slug=slug)
+    return found[0] if found else None
+
+
+_section_by_slug = CompiledQuery(lambda values: section_list().filter(slug=values.slug)[:1], slug=str)
+_topic_by_slug = CompiledQuery(lambda values: topic_list().filter(slug=values.slug)[:1], slug=str)
+
+
 def article_list(*, section=None, author=None, topic=None):
     """
     Published stories, newest first, ready to render as cards. The long texts (``body``,
     ``anchor_lead``) are deferred: a caller that shows them should use ``article_detail``.
     """
-    articles = Article.objects.published()
+    return _cards(
+        _filed(Article.objects.published(), section=section, author=author, topic=topic).newest_first()
+    )
+
+
+def _filed(articles, *, section=None, author=None, topic=None):
+    """``articles`` narrowed to those of ``section``, by ``author``, filed under ``topic`` (any given)."""
     if section is not None:
         articles = articles.filter(section=section)
     if author is not None:
@@ -96,7 +119,99 @@ def article_list(*, section=None, author=None, topic=None):
     if topic is not None:
         # A semi-join, not a join: a story is listed once whatever else it is filed under.
         articles = articles.filter(Exists(ArticleTopic.objects.filter(article=OuterRef("pk"), topic=topic)))
-    return _cards(articles.newest_first())
+    return articles
+
+
+@dataclasses.dataclass(frozen=True)
+class StoryList:
+    """
+    The published stories of a section or a topic (``section``, ``topic``: ids), newest first,
+    as ``article_list`` has them, read by queries compiled once per process
+    (``ops.compiled.CompiledQuery``): the section and topic pages build no queryset. Every
+    read sees the list as it was at ``now``.
+
+    ``count()`` (for ``Paginator``) counts them; ``cards(start, stop, ...)`` reads a page.
+    """
+
+    section: int | None = None
+    topic: int | None = None
+    # The clock read through timezone.now at each list's making, as every reader query does (a
+    # test patches it): default_factory=timezone.now would keep the function it was at import.
+    now: datetime.datetime = dataclasses.field(default_factory=lambda: timezone.now())
+
+    def count(self):
+        [count] = _story_count(section=self.section, topic=self.topic, now=self.now)
+        return count
+
+    def cards(self, start, stop, *, from_oldest=False, count=None):
+        """
+        The cards of stories ``start`` to ``stop`` (newest first, as slicing), in one query: the
+        database walks the list's index for the page's ids alone, from the nearer end
+        (``from_oldest``, with the list's ``count``), then reads their rows by primary key.
+        """
+        if stop <= start:
+            return []
+        offset = count - stop if from_oldest else start
+        rows = _story_page(
+            stop - start, from_oldest, section=self.section, topic=self.topic, offset=offset, now=self.now
+        )
+        return cards.cards_from_rows(rows)
+
+
+class _Offset(Subquery):
+    """
+    A subquery sliced to its first rows (``queryset[:limit]``), read from ``offset`` on, the
+    offset a parameter of the SQL: Django's own slicing writes it into the SQL's text, so a
+    compiled query would need one SQL per page of a list, where this one serves every page.
+    """
+
+    template = "(%(subquery)s OFFSET %%s)"
+
+    def __init__(self, queryset, *, offset):
+        if queryset.query.low_mark or queryset.query.high_mark is None:
+            raise ValueError("_Offset takes a queryset sliced as [:limit].")
+        super().__init__(queryset)
+        self.offset = offset
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        sql, params = super().as_sql(compiler, connection, template, **extra_context)
+        return sql, (*params, self.offset)
+
+
+def _story_page_query(values, limit, from_oldest):
+    """
+    ``StoryList.cards``'s query: ``limit`` ids from ``offset`` on, walked from the newest (or the
+    oldest, ``from_oldest``), and their cards' rows, newest first.
+    """
+    listed = _filed(Article.objects.published(now=values.now), section=values.section, topic=values.topic)
+    ids = listed.newest_first().values("pk")
+    if from_oldest:  # the order is total (newest_first), so it reverses exactly
+        ids = ids.reverse()
+    page = _Offset(ids[:limit], offset=values.offset)
+    return (
+        Article.objects.published(now=values.now)
+        .filter(pk__in=page)
+        .newest_first()
+        .values(*cards.CARD_FIELDS)
+    )
+
+
+# A page of a section or topic: its length and the end its walk starts from are its shape.
+_story_page = CompiledQuery(_story_page_query, section=int, topic=int, offset=int, now=datetime.datetime)
+# How many stories a section or topic lists: COUNT(*) as a one-row queryset (a compiled query
+# returns rows); grouped by a constant, which Django leaves out of the GROUP BY: one group.
+_story_count = CompiledQuery(
+    lambda values: (
+        _filed(Article.objects.published(now=values.now), section=values.section, topic=values.topic)
+        .order_by()
+        .values(listed=Value(True))
+        .annotate(count=Count("*"))
+        .values_list("count", flat=True)
+    ),
+    section=int,
+    topic=int,
+    now=datetime.datetime,
+)
 
 
 def card_list(articles):

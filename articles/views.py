@@ -41,6 +41,9 @@ class IdPaginator(Paginator):
     The walk starts from the nearer end of the list: page 2,000 of 2,400 is found by skipping
     the 8,000 oldest stories, not the 40,000 newest (the order must be total, as
     ``newest_first`` is, so that it reverses exactly).
+
+    A ``selectors.StoryList`` (a section's or topic's stories, read by compiled queries) is
+    paged the same way, by its own query, and its page is cards already.
     """
 
     def page(self, number):
@@ -49,13 +52,14 @@ class IdPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        from_oldest = bottom > self.count - top
+        if isinstance(self.object_list, selectors.StoryList):
+            stories = self.object_list.cards(bottom, top, from_oldest=from_oldest, count=self.count)
+            return self._get_page(stories, number, self)
         if not isinstance(self.object_list, QuerySet):
             return self._get_page(self.object_list[bottom:top], number, self)
         ids = self.object_list.values("pk")
-        if bottom > self.count - top:
-            ids = ids.reverse()[self.count - top : self.count - bottom]
-        else:
-            ids = ids[bottom:top]
+        ids = ids.reverse()[self.count - top : self.count - bottom] if from_oldest else ids[bottom:top]
         return self._get_page(self.object_list.filter(pk__in=ids), number, self)
 
 
@@ -71,20 +75,21 @@ def paginate(request, articles, per_page=STORIES_PER_PAGE, *, counted_as=None):
     """
     paginator = IdPaginator(articles, per_page)
     if counted_as is not None:
-        paginator.count = _kept_count(request, articles, *counted_as)
+        paginator.count = _kept_count(articles, *counted_as)
     try:
         page_obj = paginator.page(request.GET.get("page") or 1)
     except InvalidPage as error:
         raise Http404("No such page.") from error
-    page_obj.object_list = selectors.card_list(page_obj.object_list)
+    if isinstance(page_obj.object_list, QuerySet):
+        page_obj.object_list = selectors.card_list(page_obj.object_list)
     return page_obj
 
 
-def _kept_count(request, articles, name, tags):
-    since = pagecache.started(request)  # before the count is read, as for any block
-    [(count, _)] = pagecache.cached_blocks(
-        [(f"count:{name}", lambda: (str(articles.count()), tags))], since=since
-    )
+def _kept_count(articles, name, tags):
+    # The count reads nothing before its block is read: the block's own read of the version
+    # clock comes first, and no ``since`` is needed. A request that bypasses the page cache (with
+    # a session) would otherwise read the clock in a round trip of its own (pagecache.started).
+    [(count, _)] = pagecache.cached_blocks([(f"count:{name}", lambda: (str(articles.count()), tags))])
     return int(count)
 
 
@@ -128,11 +133,12 @@ def home(request):
 @uses_params("page")
 def section_detail(request, section_slug):
     """A section's published stories, newest first, 20 a page. Context: ``section``, ``page_obj``."""
-    section = get_object_or_404(selectors.section_list(), slug=section_slug)
+    section = selectors.section_by_slug(section_slug)
+    if section is None:
+        raise Http404("No such section.")
     section_tag = cachetags.section(section.pk)
-    page_obj = paginate(
-        request, selectors.article_list(section=section), counted_as=(f"section:{section.pk}", [section_tag])
-    )
+    stories = selectors.StoryList(section=section.pk)
+    page_obj = paginate(request, stories, counted_as=(f"section:{section.pk}", [section_tag]))
     response = render(request, "articles/section.html", {"section": section, "page_obj": page_obj})
     return tag(response, SITE, section_tag)
 
@@ -142,11 +148,12 @@ def topic_detail(request, topic_slug):
     """A topic's published stories from every section, newest first, 20 a page.
     Context: ``topic``, ``page_obj``.
     """
-    topic = get_object_or_404(selectors.topic_list(), slug=topic_slug)
+    topic = selectors.topic_by_slug(topic_slug)
+    if topic is None:
+        raise Http404("No such topic.")
     topic_tag = cachetags.topic(topic.pk)
-    page_obj = paginate(
-        request, selectors.article_list(topic=topic), counted_as=(f"topic:{topic.pk}", [topic_tag])
-    )
+    stories = selectors.StoryList(topic=topic.pk)
+    page_obj = paginate(request, stories, counted_as=(f"topic:{topic.pk}", [topic_tag]))
     response = render(request, "articles/topic.html", {"topic": topic, "page_obj": page_obj})
     return tag(response, SITE, topic_tag)
 

@@ -1,6 +1,8 @@
 """The reader selectors: what each block shows, in which order, and what it never shows."""
 
+import contextlib
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -19,6 +21,8 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+ArticleTopic = Article.topics.through
 
 UTC = datetime.UTC
 
@@ -416,22 +420,13 @@ def test_next_visibility_change_probes_the_schedule_indexes_on_postgresql():
         )
         for n in range(1, 4)
     ]
-    table = Article._meta.db_table
+    with _sequences_kept(Article):
+        Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-        [sequence] = cursor.fetchone()
-        cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
-        last_value, is_called = cursor.fetchone()
-    Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"ANALYZE {Article._meta.db_table}")
 
     with CaptureQueriesContext(connection) as queries:
         assert selectors.next_visibility_change(now=now) == embargoed[0].publish_at
-    # The rows go with the test's transaction, but a sequence is not transactional: without this,
-    # every later test's stories would have ids above 20,000 (the stories' sitemap pages by id).
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last_value, is_called])
 
     story_queries = [query["sql"] for query in queries if Article._meta.db_table in query["sql"]]
     plans = []
@@ -442,3 +437,92 @@ def test_next_visibility_change_probes_the_schedule_indexes_on_postgresql():
     assert len(plans) == 2
     assert "article_embargoes" in plans[0] and "article_take_downs" in plans[1], plans
     assert all("Seq Scan" not in plan and "Limit" in plan for plan in plans), plans
+
+
+def test_a_topic_page_walks_the_newest_stories_index_alone_on_postgresql():
+    """
+    A topic's first page walks ``article_live_newest`` newest first, past the stories of other
+    topics and the embargoed ones (their time, ahead, puts them first), and stops after the
+    page: ``published()`` is decided in the index, which carries the embargo and take-down
+    times (an index-only scan), so none of those rows is read. A section's walks its own.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("the query plan is PostgreSQL's")
+    now = timezone.now()
+    section = SectionFactory()
+    topic = Topic.objects.create(name="Election", slug="election")
+    live = [
+        ArticleFactory.build(
+            section=section,
+            status=Article.Status.PUBLISHED,
+            written_at=now - datetime.timedelta(minutes=n),
+            expire_at=now + datetime.timedelta(days=365) if n % 5 else None,
+        )
+        for n in range(1, 20_001)
+    ]
+    embargoed = [
+        ArticleFactory.build(
+            section=section,
+            status=Article.Status.SCHEDULED,
+            written_at=now + datetime.timedelta(hours=n),
+            publish_at=now + datetime.timedelta(hours=n),
+        )
+        for n in range(1, 301)
+    ]
+    with _sequences_kept(Article, ArticleTopic):
+        Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
+        filed = [ArticleTopic(article=story, topic=topic) for story in [*live[::8], *embargoed]]
+        ArticleTopic.objects.bulk_create(filed, batch_size=2_000)
+    with connection.cursor() as cursor:
+        for model in (Article, ArticleTopic):
+            cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+    executed = []
+
+    def capture(execute, sql, params, many, context):
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        shown = selectors.StoryList(topic=topic.pk, now=now).cards(0, 20)
+        # A section's page walks its own index the same way.
+        assert selectors.StoryList(section=section.pk, now=now).cards(0, 20) == live[:20]
+    assert [card.pk for card in shown] == [story.pk for story in live[:160:8]]
+    plans = []
+    with connection.cursor() as cursor:
+        for sql, params in executed:
+            cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    assert len(plans) == 2
+    # Each index is walked until the page is full, never a scan or a sort of all the stories:
+    # the topic's passes the 300 embargoed stories (filtered in the index) and the stories up to
+    # its 20th (every 8th is filed under it), the section's its 20 newest. (An index-only scan
+    # still reads the rows here, where no VACUUM has marked the new ones visible to all.)
+    expected = [("article_live_newest", 8 * 19 + 1), ("article_live_section_pages", 20)]
+    for plan, (index, passed) in zip(plans, expected, strict=True):
+        walk = re.search(rf"Index Only Scan using {index} .*\(actual rows=(\d+) loops=1\)", plan)
+        assert walk and int(walk[1]) == passed, plan
+        assert "Seq Scan on articles_article" not in plan, plan
+    assert "Rows Removed by Filter: 300" in plans[0], plans[0]
+
+
+@contextlib.contextmanager
+def _sequences_kept(*models):
+    """
+    The models' id sequences as they were before the block: rows a test adds go with its
+    transaction, but a sequence is not transactional, and every later test's ids would be
+    above them (the stories' sitemap pages by id).
+    """
+    kept = []
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+            [sequence] = cursor.fetchone()
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
+            kept.append((sequence, *cursor.fetchone()))
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            for sequence, last_value, is_called in kept:
+                cursor.execute("SELECT setval(%s, %s, %s)", [sequence, last_value, is_called])

@@ -59,7 +59,7 @@ def test_a_topic_page_costs_the_same_queries_for_few_or_many_stories(
     port, other = topic(), topic("Other", "other")
     for _ in range(count):
         filed(PublishedArticleFactory(), port, other)  # listed once, whatever else it is filed under
-    # The topic, the page's ids, its stories, the section menu, the breaking-news banner.
+    # The topic, the count, the page's cards (its ids a subquery), the section menu, the breaking-news banner.
     with django_assert_max_num_queries(5):
         response = client.get("/topics/port-halden/")
     assert response.status_code == 200

@@ -200,6 +200,27 @@ def test_section_paginates_twenty_a_page_with_rel_links(client):
     assert shown == [f"World story {n:02d}" for n in range(44, -1, -1)]
 
 
+@pytest.mark.parametrize("cookie", ["", "sessionid=x"])
+def test_a_sections_kept_story_count_follows_its_stories(
+    client, page_cache, committed, cookie, django_assert_max_num_queries
+):
+    # The count is kept like a block (views._kept_count), for readers and for requests that
+    # bypass the page cache (a session) alike, until a story of the section changes.
+    section = SectionFactory(slug="world")
+    stories = [PublishedArticleFactory(section=section, written_at=at(1, 0, n)) for n in range(21)]
+    if cookie:
+        client.cookies.load(cookie)
+    assert "Page 1 of 2" in text(client.get("/world/"))
+    # Kept: the section and its page's cards only (or the whole page, kept, without a session).
+    with django_assert_max_num_queries(2 if cookie else 0):
+        assert "Page 1 of 2" in text(client.get("/world/"))
+
+    committed(workflow.unpublish, article=stories[0], user=EditorFactory(), comment="Withdrawn.")
+
+    assert "Page 1 of 2" not in text(client.get("/world/"))
+    assert client.get("/world/?page=2").status_code == 404
+
+
 def test_section_pages_split_stories_published_at_the_same_moment_exactly_once(client):
     # Pages are fetched by their ids (views.IdPaginator); ties on the time fall back on the id.
     section = SectionFactory(slug="world")
@@ -223,6 +244,41 @@ def test_pages_read_from_the_nearer_end_are_the_pages_of_the_list():
 
     assert [len(page) for page in pages] == [3, 3, 3, 2]
     assert [story for page in pages for story in page] == list(articles)
+
+
+@pytest.mark.parametrize("filed_under", ["section", "topic"])
+def test_story_list_pages_from_either_end_are_the_pages_of_its_article_list(filed_under):
+    # A section's and a topic's pages are read by compiled queries (selectors.StoryList), paged
+    # as article_list is: page 1 and the last page without an offset, the others with one.
+    section, elsewhere = SectionFactory(slug="world"), SectionFactory(slug="elsewhere")
+    topic = Topic.objects.create(name="Port", slug="port")
+    for n in range(14):
+        story = PublishedArticleFactory(section=section if n % 5 else elsewhere, written_at=at(1, 0, n % 3))
+        if n % 4:
+            story.topics.add(topic)
+    taken_down = PublishedArticleFactory(section=section, written_at=at(1, 0, 1))
+    taken_down.topics.add(topic)
+    Article.objects.filter(pk=taken_down.pk).update(expire_at=timezone.now())
+    where = {"section": section} if filed_under == "section" else {"topic": topic}
+    articles = selectors.article_list(**where)
+    stories = selectors.StoryList(**{filed_under: where[filed_under].pk})
+    paginator = views.IdPaginator(stories, 3)
+
+    pages = [list(paginator.page(number).object_list) for number in paginator.page_range]
+
+    assert stories.count() == paginator.count == articles.count() > 6
+    assert all(len(page) == 3 for page in pages[:-1]) and 0 < len(pages[-1]) <= 3
+    assert [card.pk for page in pages for card in page] == [story.pk for story in articles]
+    shown = [(card.pk, card.headline, card.url, card.section, card.photo) for card in pages[0]]
+    expected = selectors.card_list(selectors.article_list(**where)[:3])
+    assert shown == [(card.pk, card.headline, card.url, card.section, card.photo) for card in expected]
+
+
+def test_an_empty_story_list_counts_none_and_has_one_empty_page():
+    stories = selectors.StoryList(section=SectionFactory().pk)
+
+    assert stories.count() == 0
+    assert list(views.IdPaginator(stories, 3).page(1).object_list) == []
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "999", "-1", "1.5", ""])
