@@ -48,4 +48,3 @@ def kept_in_process(name, tags, compute):
     with _lock:
         _kept[name] = (current, value)
     return value
-
