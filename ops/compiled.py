@@ -24,7 +24,10 @@ What keeps it safe:
 On PostgreSQL the SQL runs as a prepared statement, with the call's values as its only
 parameters: every other value the ORM passes (the statuses ``published()`` allows, a flag) is
 written into it as a literal (``_prepared_sql``), so its one plan for any values
-(``plan_cache_mode``, newsroom/settings.py) uses the indexes kept for live stories.
+(``plan_cache_mode``, newsroom/settings.py) uses the indexes kept for live stories. A query
+whose best plan depends on its values (how many of the stories a topic holds, how deep a page
+starts) says so (``plan_each_run=True``): it is sent with its values, as Django sends any query,
+and planned for them on every run.
 """
 
 import copy
@@ -137,10 +140,12 @@ class CompiledQuery:
     kind makes ``values.ids`` a list of markers as long as the call's list: its length is part
     of the shape, and so is which values are ``None``: the builder sees ``None`` for them).
     ``query(*shape, now=..., slug=..., ids=[...])`` returns the rows as a list.
+    ``plan_each_run``: never a prepared statement on PostgreSQL (this module's docstring).
     """
 
-    def __init__(self, build, **kinds):
+    def __init__(self, build, *, plan_each_run=False, **kinds):
         self.build = build
+        self.plan_each_run = plan_each_run
         self.kinds = kinds
         self._shapes = {}
 
@@ -199,7 +204,8 @@ class CompiledQuery:
         sql = compiled.sql
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         compiler.get_converters = functools.partial(_converters, compiled, compiler)
-        if settings.DATABASE_PREPARED_STATEMENTS and hasattr(connection, "preparing_cursor"):
+        prepare = settings.DATABASE_PREPARED_STATEMENTS and not self.plan_each_run
+        if prepare and hasattr(connection, "preparing_cursor"):
             if compiled.prepared is None:
                 connection.ensure_connection()  # the literals are written for its encoding
                 compiled.prepared = _prepared_sql(compiled, connection)

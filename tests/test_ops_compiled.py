@@ -116,6 +116,19 @@ def test_on_postgresql_the_sql_is_a_prepared_statement_unless_turned_off(setting
     assert len(new) == (1 if prepared else 0)
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_on_postgresql_a_query_planned_each_run_is_never_a_prepared_statement(settings):
+    settings.DATABASE_PREPARED_STATEMENTS = True
+    story = PublishedArticleFactory()
+    query = CompiledQuery(lambda values: Article.objects.filter(slug=values.slug), plan_each_run=True, slug=str)
+    before = _prepared_statements()
+
+    for _ in range(3):
+        assert query(slug=story.slug) == [story]
+    assert query(slug="no-such-story") == []
+    assert [statement for statement in _prepared_statements() if statement not in before] == []
+
+
 def _statement_plans(text):
     with connection.cursor() as cursor:
         cursor.execute(
