@@ -444,9 +444,9 @@ def test_a_topic_page_walks_the_newest_stories_index_alone_on_postgresql():
     A topic's first page walks ``article_live_newest`` newest first, past the stories of other
     topics and the embargoed ones (their time, ahead, puts them first), and stops after the
     page: ``published()`` is decided in the index, which carries the embargo and take-down
-    times (an index-only scan), so none of those rows is read. A section's walks its own (one
-    story in four is the section's: walking the newest-stories index for it would pass four
-    times as many, so the plan is not a coin toss between two equal walks).
+    times (an index-only scan), so none of those rows is read. A section's page is an index walk
+    that stops after the page too: its own index's or the newest stories' (filtered by section),
+    whichever PostgreSQL's statistics favour (both were seen on the same data).
     """
     if connection.vendor != "postgresql":
         pytest.skip("the query plan is PostgreSQL's")
@@ -500,12 +500,18 @@ def test_a_topic_page_walks_the_newest_stories_index_alone_on_postgresql():
     # the topic's passes the 300 embargoed stories (filtered in the index) and the stories up to
     # its 20th (every 8th is filed under it), the section's its 20 newest. (An index-only scan
     # still reads the rows here, where no VACUUM has marked the new ones visible to all.)
-    expected = [("article_live_newest", 8 * 19 + 1), ("article_live_section_pages", 20)]
-    for plan, (index, passed) in zip(plans, expected, strict=True):
-        walk = re.search(rf"Index Only Scan using {index} .*\(actual rows=(\d+) loops=1\)", plan)
-        assert walk and int(walk[1]) == passed, plan
+    topic_plan, section_plan = plans
+    walk = re.search(r"Index Only Scan using article_live_newest .*\(actual rows=(\d+) loops=1\)", topic_plan)
+    assert walk and int(walk[1]) == 8 * 19 + 1, topic_plan
+    assert "Rows Removed by Filter: 300" in topic_plan, topic_plan
+    walk = re.search(
+        r"Index (?:Only )?Scan using (?:article_live_section_pages|article_live_newest) .*"
+        r"\(actual rows=(\d+) loops=1\)",
+        section_plan,
+    )
+    assert walk and int(walk[1]) == 20, section_plan
+    for plan in plans:
         assert "Seq Scan on articles_article" not in plan, plan
-    assert "Rows Removed by Filter: 300" in plans[0], plans[0]
 
 
 @contextlib.contextmanager
