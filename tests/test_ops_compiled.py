@@ -120,7 +120,9 @@ def test_on_postgresql_the_sql_is_a_prepared_statement_unless_turned_off(setting
 def test_on_postgresql_a_query_planned_each_run_is_never_a_prepared_statement(settings):
     settings.DATABASE_PREPARED_STATEMENTS = True
     story = PublishedArticleFactory()
-    query = CompiledQuery(lambda values: Article.objects.filter(slug=values.slug), plan_each_run=True, slug=str)
+    query = CompiledQuery(
+        lambda values: Article.objects.filter(slug=values.slug), plan_each_run=True, slug=str
+    )
     before = _prepared_statements()
 
     for _ in range(3):
