@@ -411,15 +411,7 @@ def test_next_visibility_change_probes_the_schedule_indexes_on_postgresql():
         )
         for n in range(1, 20_001)
     ]
-    embargoed = [
-        ArticleFactory.build(
-            section=section,
-            status=Article.Status.SCHEDULED,
-            written_at=now + datetime.timedelta(hours=n),
-            publish_at=now + datetime.timedelta(hours=n),
-        )
-        for n in range(1, 4)
-    ]
+    embargoed = _embargoed(section, now=now, count=3)
     with _sequences_kept(Article):
         Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
     with connection.cursor() as cursor:
@@ -462,15 +454,7 @@ def test_a_topic_page_walks_the_newest_stories_index_alone_on_postgresql():
         )
         for n in range(1, 20_001)
     ]
-    embargoed = [
-        ArticleFactory.build(
-            section=section,
-            status=Article.Status.SCHEDULED,
-            written_at=now + datetime.timedelta(hours=n),
-            publish_at=now + datetime.timedelta(hours=n),
-        )
-        for n in range(1, 301)
-    ]
+    embargoed = _embargoed(section, now=now, count=300)
     with _sequences_kept(Article, ArticleTopic):
         Article.objects.bulk_create([*live, *embargoed], batch_size=2_000)
         filed = [ArticleTopic(article=story, topic=topic) for story in [*live[::8], *embargoed]]
@@ -512,6 +496,19 @@ def test_a_topic_page_walks_the_newest_stories_index_alone_on_postgresql():
     assert walk and int(walk[1]) == 20, section_plan
     for plan in plans:
         assert "Seq Scan on articles_article" not in plan, plan
+
+
+def _embargoed(section, *, now, count):
+    """``count`` unsaved stories of ``section`` scheduled to go live 1, 2... hours after ``now``."""
+    return [
+        ArticleFactory.build(
+            section=section,
+            status=Article.Status.SCHEDULED,
+            written_at=now + datetime.timedelta(hours=n),
+            publish_at=now + datetime.timedelta(hours=n),
+        )
+        for n in range(1, count + 1)
+    ]
 
 
 @contextlib.contextmanager
